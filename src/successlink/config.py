@@ -1,0 +1,154 @@
+"""Settings: built once at start-up from the workspace's successlink.toml and SUCCESSLINK_*
+environment variables, then passed down explicitly (nothing reads globals).
+
+Precedence, highest first: environment, successlink.toml, defaults. `SUCCESSLINK_WAREHOUSE`
+is any Ibis connection URL; by default the warehouse is a DuckDB file in the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from successlink.errors import ConfigError
+
+CONFIG_FILE = "successlink.toml"
+DEFAULT_IDENTITY_RULES = (
+    "account_id", "stripe_customer", "segment_group", "zendesk_org", "hubspot_company",
+    "segment_user", "email", "domain",
+)
+_KNOWN_KINDS = frozenset(DEFAULT_IDENTITY_RULES)
+
+
+class WarehouseSettings(BaseModel):
+    """Where the analytical tables live."""
+
+    url: str | None = Field(None, description="Ibis URL; default duckdb:///<workspace>/warehouse.duckdb")
+
+
+class IngestSettings(BaseModel):
+    """How source files are read."""
+
+    affiliate_metadata_key: str = Field("affiliate", description="Stripe customer metadata key "
+                                        "holding the referring affiliate id.")
+    account_metadata_keys: list[str] = Field(
+        default_factory=lambda: ["account_id", "successlink_account_id"],
+        description="Metadata / property keys that name the account explicitly.")
+    chunk_rows: int = Field(50_000, ge=1_000, description="Rows buffered before a staging flush.")
+    posthog_group_type: str = Field("company", description="PostHog group type of accounts.")
+
+
+class IdentitySettings(BaseModel):
+    """Which keys resolve a record to an account, in priority order."""
+
+    rules: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTITY_RULES))
+
+    @field_validator("rules")
+    @classmethod
+    def _known(cls, rules: list[str]) -> list[str]:
+        unknown = [r for r in rules if r not in _KNOWN_KINDS]
+        if unknown:
+            raise ValueError(f"unknown identity rule(s) {unknown}; known: {sorted(_KNOWN_KINDS)}")
+        return rules
+
+
+class SurveySettings(BaseModel):
+    """How survey CSVs map to responses."""
+
+    kind: str | None = Field(None, description="nps or csat; inferred when unset.")
+    columns: dict[str, str] = Field(default_factory=dict,
+                                    description="canonical field -> CSV header")
+
+
+class CrmSettings(BaseModel):
+    """CRM value mappings."""
+
+    role_map: dict[str, str] = Field(default_factory=dict,
+                                     description="raw buying role (lower case) -> role")
+
+
+class Settings(BaseModel):
+    """Everything configurable, for one workspace."""
+
+    workspace: Path
+    warehouse: WarehouseSettings = Field(default_factory=lambda: WarehouseSettings(url=None))
+    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    surveys: SurveySettings = Field(default_factory=lambda: SurveySettings(kind=None))
+    crm: CrmSettings = Field(default_factory=CrmSettings)
+
+    @property
+    def warehouse_url(self) -> str:
+        if self.warehouse.url:
+            return self.warehouse.url
+        return f"duckdb://{(self.workspace / 'warehouse.duckdb').resolve()}"
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """SUCCESSLINK_WAREHOUSE plus SUCCESSLINK_<SECTION>__<KEY> variables, as nested dicts."""
+    out: dict[str, Any] = {}
+    if environ.get("SUCCESSLINK_WAREHOUSE"):
+        out["warehouse"] = {"url": environ["SUCCESSLINK_WAREHOUSE"]}
+    for name, value in environ.items():
+        if not name.startswith("SUCCESSLINK_") or "__" not in name:
+            continue
+        section, _, key = name.removeprefix("SUCCESSLINK_").lower().partition("__")
+        parsed: Any = value
+        if value.startswith(("[", "{")):
+            try:
+                parsed = tomllib.loads(f"v = {value}")["v"]
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{name} is not a valid TOML list or table: {exc}") from exc
+        out.setdefault(section, {})[key] = parsed
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(workspace: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Settings for `workspace` (default: $SUCCESSLINK_WORKSPACE or the current folder)."""
+    env = dict(os.environ if environ is None else environ)
+    root = Path(workspace or env.get("SUCCESSLINK_WORKSPACE") or Path.cwd())
+    data: dict[str, Any] = {}
+    config_path = root / CONFIG_FILE
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the settings: {exc}", where=str(config_path),
+                              hint="Fix the TOML, or run `successlink init --force`.") from exc
+    data = _merge(data, _env_overrides(env))
+    data["workspace"] = root
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting {where}: {first['msg']}", where=str(config_path),
+                          hint="See docs/configuration.md for every option.") from exc
+
+
+def default_config_toml() -> str:
+    """The commented starting config `successlink init` writes."""
+    body = Settings(workspace=Path()).model_dump(mode="json", exclude={"workspace"},
+                                                    exclude_none=True)
+    header = (
+        "# SuccessLink workspace settings. Every option is documented in docs/configuration.md.\n"
+        "# Environment variables override this file: SUCCESSLINK_WAREHOUSE=<ibis url>,\n"
+        "# SUCCESSLINK_<SECTION>__<KEY>=value (e.g. SUCCESSLINK_INGEST__CHUNK_ROWS=100000).\n"
+        "# [warehouse] url defaults to a DuckDB file in this folder (warehouse.duckdb).\n\n"
+    )
+    return header + tomli_w.dumps(body)

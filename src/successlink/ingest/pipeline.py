@@ -1,0 +1,189 @@
+"""Load one file: adapter -> validated rows in bounded chunks -> staging -> one transaction.
+
+The file is hashed first (an unreadable file fails before anything is touched), its rows
+and rejects are staged as they stream, and only when the adapter has read the whole file are
+they merged, together with the rejects and the load's counts, in a single transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from successlink.errors import InputFileError
+from successlink.ingest.records import Adapter, IngestOptions, SourceFile, shorten
+from successlink.warehouse.connect import Warehouse
+from successlink.warehouse.load import SEQ, Stage, TableCounts, merge_rows
+from successlink.warehouse.rejects import LOADS, REJECTS
+from successlink.warehouse.tables import TABLES
+from successlink.warehouse.validate import FieldError, validate_row
+from successlink.warehouse.validate_arrow import validate_batch
+
+
+@dataclass
+class FileReport:
+    """What one file did to the warehouse."""
+
+    file: str
+    source: str
+    sha256: str
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    rejected: int = 0
+    rejects_sample: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(c, name) for c in self.tables.values())
+
+    @property
+    def read(self) -> int:
+        return self.total("staged") + self.rejected
+
+
+class StagingSink:
+    """A RowSink that validates rows and streams them to scratch tables in chunks."""
+
+    def __init__(self, stage: Stage, *, now: datetime, chunk_rows: int, file: str,
+                 sha256: str, source: str):
+        self.stage = stage
+        self.now = now
+        self.chunk_rows = chunk_rows
+        self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._seq = 0
+        self._rejects: list[dict[str, Any]] = []
+        self._reject_meta = {"file_sha256": sha256, "file": file, "source": source,
+                             "rejected_at": now}
+        self.rejected = 0
+        self.sample: list[tuple[int, str, str, str]] = []
+
+    def row(self, table: str, values: Mapping[str, Any], *, line: int) -> bool:
+        spec = TABLES[table]
+        try:
+            clean = validate_row(spec, values, now=self.now)
+        except FieldError as err:
+            self.reject(line, f"{table}.{err.field}", err.value, err.reason)
+            return False
+        self._seq += 1
+        clean[SEQ] = self._seq
+        buffer = self._buffers.setdefault(table, [])
+        buffer.append(clean)
+        if len(buffer) >= self.chunk_rows:
+            self._flush(table)
+        return True
+
+    def batch(self, table: str, rows: pa.Table, *, first_line: int) -> int:
+        """Validate and stage a whole Arrow batch (tabular sources); returns rows kept."""
+        spec = TABLES[table]
+        good, kept, rejects = validate_batch(spec, rows, self.now)
+        for index, column, value, reason in rejects:
+            self.reject(first_line + index, f"{table}.{column}", value, reason)
+        seq = pa.array(range(self._seq + 1, self._seq + 1 + good.num_rows), pa.int64())
+        self._seq += good.num_rows
+        self.stage.append(spec, good.append_column(SEQ, seq))
+        return len(kept)
+
+    def reject(self, line: int, field: str, value: object, reason: str) -> None:
+        self.rejected += 1
+        if len(self.sample) < 5:
+            self.sample.append((line, field, shorten(value), reason))
+        self._rejects.append({**self._reject_meta, "line": line, "field": field,
+                              "value": shorten(value), "reason": reason, SEQ: self.rejected})
+        if len(self._rejects) >= self.chunk_rows:
+            self._flush_rejects()
+
+    def _flush(self, table: str) -> None:
+        rows = self._buffers.pop(table, [])
+        if rows:
+            spec = TABLES[table]
+            columns = {name: [r[name] for r in rows] for name in (*spec.names, SEQ)}
+            self.stage.append(spec, pa.table(columns))
+
+    def _flush_rejects(self) -> None:
+        if self._rejects:
+            names = (*REJECTS.names, SEQ)
+            self.stage.append(REJECTS, pa.table({n: [r[n] for r in self._rejects]
+                                                 for n in names}))
+            self._rejects = []
+
+    def close(self) -> None:
+        for table in list(self._buffers):
+            self._flush(table)
+        self._flush_rejects()
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash, read in blocks; the first read also proves the file is readable."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror or exc}", where=str(path),
+                             hint="Check the path and that you may read it.") from exc
+    return digest.hexdigest()
+
+
+def ingest_file(warehouse: Warehouse, adapter: Adapter, path: Path, *, now: datetime,
+                options: IngestOptions, rules: Sequence[str], chunk_rows: int = 50_000,
+                on_progress: Callable[[int], None] | None = None) -> FileReport:
+    """Read one file with `adapter` and merge it into the warehouse, all or nothing."""
+    if path.is_dir():
+        raise InputFileError("is a folder, not a file", where=str(path),
+                             hint="Name the files, e.g. data/*.jsonl.")
+    sha = file_sha256(path)
+    stage = Stage(warehouse)
+    sink = StagingSink(stage, now=now, chunk_rows=chunk_rows, file=str(path), sha256=sha,
+                       source=adapter.name)
+    try:
+        adapter.read(SourceFile(path, now, options, on_progress), sink)
+        sink.close()
+        report = FileReport(str(path), adapter.name, sha, rejected=sink.rejected,
+                            rejects_sample=sink.sample)
+        with warehouse.transaction():
+            report.tables = stage.merge(rules=rules, now=now).tables
+            _record(warehouse, stage, report, now)
+    finally:
+        stage.drop()
+    return report
+
+
+def _record(warehouse: Warehouse, stage: Stage, report: FileReport, now: datetime) -> None:
+    """Rejects and load counts commit with the data they describe."""
+    if "rejects" in stage.staged:
+        merge_rows(warehouse, REJECTS, warehouse.table(stage.name("rejects")),
+                   tag=stage.tag + "r", staged=stage.staged["rejects"])
+    load_id = uuid.uuid4().hex
+    rows = [_load_row(load_id, report, "-", None, now)]
+    rows += [_load_row(load_id, report, name, counts, now)
+             for name, counts in sorted(report.tables.items())]
+    batch = pa.table({n: [r[n] for r in rows] for n in LOADS.names})
+    merge_rows(warehouse, LOADS, _as_rows(warehouse, stage, batch), tag=stage.tag + "l",
+               staged=None)
+
+
+def _as_rows(warehouse: Warehouse, stage: Stage, batch: pa.Table) -> Any:
+    seq = pa.array(range(batch.num_rows), pa.int64())
+    stage.append(LOADS, batch.append_column(SEQ, seq))
+    return warehouse.table(stage.name("loads"))
+
+
+def _load_row(load_id: str, report: FileReport, table: str, counts: TableCounts | None,
+              now: datetime) -> dict[str, Any]:
+    c = counts or TableCounts(
+        staged=report.total("staged"), inserted=report.total("inserted"),
+        updated=report.total("updated"), unchanged=report.total("unchanged"),
+        superseded=report.total("superseded"), matched=report.total("matched"),
+        unmatched=report.total("unmatched"))
+    return {"load_id": load_id, "file": report.file, "file_sha256": report.sha256,
+            "source": report.source, "table_name": table, "loaded_at": now,
+            "rows_read": c.staged + (report.rejected if counts is None else 0),
+            "inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged,
+            "superseded": c.superseded, "rejected": report.rejected if counts is None else 0,
+            "matched": c.matched, "unmatched": c.unmatched}

@@ -1,0 +1,1 @@
+"""The warehouse: canonical tables, the Ibis connection, idempotent loads and rejects."""
