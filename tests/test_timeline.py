@@ -24,7 +24,8 @@ def test_aware_datetimes_are_converted_and_dates_start_at_midnight():
     assert end_of_day(date(2024, 2, 29)) == datetime(2024, 3, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("bad", ["", "yesterday", "2024-13-01", True, None, [1]])
+@pytest.mark.parametrize("bad", ["", "yesterday", "2024-13-01", True, None, [1],
+                                 "0001-01-01T00:00:00+01:00"])
 def test_bad_instants_raise(bad):
     with pytest.raises(TimestampError):
         parse_instant(bad)

@@ -60,7 +60,10 @@ def parse_instant(value: object) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise TimestampError(f"{value!r} is not an ISO-8601 timestamp") from exc
-    return as_utc(parsed)
+    try:
+        return as_utc(parsed)
+    except OverflowError as exc:  # an offset pushes year 1 or 9999 out of range
+        raise TimestampError(f"{value!r} is outside the range of dates") from exc
 
 
 def end_of_day(day: date) -> datetime:

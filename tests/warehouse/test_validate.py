@@ -76,3 +76,29 @@ def test_vectorised_validation_accepts_exactly_what_the_row_path_accepts(rows):
     assert kept == [i for i, _ in expected]
     assert len(rejects) == len(rows) - len(kept)
     assert good.to_pylist() == [row for _, row in expected]
+
+
+TICKETS = TABLES["support_tickets"]
+mixed = st.one_of(
+    st.none(), st.text(max_size=6), st.integers(-3, 3), st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from(["low", "urgent", "open", "solved", "", "2024-03-01T12:00:00Z", "1", "0",
+                     "2031-01-01T00:00:00Z"]),
+    st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2030, 1, 1),
+                 timezones=st.just(UTC)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.fixed_dictionaries({
+    "ticket_id": mixed, "priority": mixed, "status": mixed, "created_at": mixed,
+    "updated_at": mixed, "csat_score": mixed, "source": mixed}), min_size=1, max_size=6))
+def test_python_values_validate_alike_on_both_paths(rows):
+    expected = []
+    for i, r in enumerate(rows):
+        with contextlib.suppress(FieldError):
+            expected.append((i, validate_row(TICKETS, r, now=NOW)))
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    good, kept, rejects = validate_batch(TICKETS, columns, NOW)
+    assert kept == [i for i, _ in expected]
+    assert len(rejects) == len(rows) - len(kept)
+    assert good.to_pylist() == [row for _, row in expected]

@@ -1,1 +1,1 @@
-"""Ingest: real files from billing, product analytics, helpdesk, surveys and CRM -> canonical rows."""
+"""Ingest: real files from billing, usage, helpdesk, surveys and CRM -> canonical rows."""

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from successlink.errors import InputFileError
@@ -23,7 +24,6 @@ from successlink.warehouse.connect import Warehouse
 from successlink.warehouse.load import SEQ, Stage, TableCounts, merge_rows
 from successlink.warehouse.rejects import LOADS, REJECTS
 from successlink.warehouse.tables import TABLES
-from successlink.warehouse.validate import FieldError, validate_row
 from successlink.warehouse.validate_arrow import validate_batch
 
 
@@ -46,15 +46,30 @@ class FileReport:
         return self.total("staged") + self.rejected
 
 
+class _Buffer:
+    """Column lists for one table's pending rows, plus the line each row came from."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names = names
+        self.name_set = frozenset(names)
+        self.columns: list[list[Any]] = [[] for _ in names]
+        self.lines: list[int] = []
+
+
 class StagingSink:
-    """A RowSink that validates rows and streams them to scratch tables in chunks."""
+    """A RowSink that buffers rows column-wise and validates each chunk vectorised.
+
+    Validation happens when a chunk is flushed (every `chunk_rows` rows and at the end), so
+    `row` only reports whether the row was accepted for staging; rejects still name the
+    row's own line.
+    """
 
     def __init__(self, stage: Stage, *, now: datetime, chunk_rows: int, file: str,
                  sha256: str, source: str):
         self.stage = stage
         self.now = now
         self.chunk_rows = chunk_rows
-        self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._buffers: dict[str, _Buffer] = {}
         self._seq = 0
         self._rejects: list[dict[str, Any]] = []
         self._reject_meta = {"file_sha256": sha256, "file": file, "source": source,
@@ -63,29 +78,26 @@ class StagingSink:
         self.sample: list[tuple[int, str, str, str]] = []
 
     def row(self, table: str, values: Mapping[str, Any], *, line: int) -> bool:
-        spec = TABLES[table]
-        try:
-            clean = validate_row(spec, values, now=self.now)
-        except FieldError as err:
-            self.reject(line, f"{table}.{err.field}", err.value, err.reason)
-            return False
-        self._seq += 1
-        clean[SEQ] = self._seq
-        buffer = self._buffers.setdefault(table, [])
-        buffer.append(clean)
-        if len(buffer) >= self.chunk_rows:
+        buffer = self._buffers.get(table)
+        if buffer is None:
+            buffer = self._buffers[table] = _Buffer(TABLES[table].names)
+        if not buffer.name_set.issuperset(values):
+            unknown = sorted(set(values) - buffer.name_set)
+            raise KeyError(f"{table} has no column(s) {unknown}")
+        get = values.get
+        for name, column in zip(buffer.names, buffer.columns, strict=True):
+            column.append(get(name))
+        buffer.lines.append(line)
+        if len(buffer.lines) >= self.chunk_rows:
             self._flush(table)
         return True
 
     def batch(self, table: str, rows: pa.Table, *, first_line: int) -> int:
         """Validate and stage a whole Arrow batch (tabular sources); returns rows kept."""
-        spec = TABLES[table]
-        good, kept, rejects = validate_batch(spec, rows, self.now)
+        good, kept, rejects = validate_batch(TABLES[table], rows, self.now)
         for index, column, value, reason in rejects:
             self.reject(first_line + index, f"{table}.{column}", value, reason)
-        seq = pa.array(range(self._seq + 1, self._seq + 1 + good.num_rows), pa.int64())
-        self._seq += good.num_rows
-        self.stage.append(spec, good.append_column(SEQ, seq))
+        self._stage(table, good)
         return len(kept)
 
     def reject(self, line: int, field: str, value: object, reason: str) -> None:
@@ -97,12 +109,23 @@ class StagingSink:
         if len(self._rejects) >= self.chunk_rows:
             self._flush_rejects()
 
+    def _stage(self, table: str, good: pa.Table) -> None:
+        seq = pa.array(range(self._seq + 1, self._seq + 1 + good.num_rows), pa.int64())
+        self._seq += good.num_rows
+        self.stage.append(TABLES[table], good.append_column(SEQ, seq))
+
     def _flush(self, table: str) -> None:
-        rows = self._buffers.pop(table, [])
-        if rows:
-            spec = TABLES[table]
-            columns = {name: [r[name] for r in rows] for name in (*spec.names, SEQ)}
-            self.stage.append(spec, pa.table(columns))
+        buffer = self._buffers.pop(table, None)
+        if buffer is None or not buffer.lines:
+            return
+        spec = TABLES[table]
+        columns = {}
+        for column, values in zip(spec.columns, buffer.columns, strict=True):
+            columns[column.name] = _json_text(values) if column.type == "json" else values
+        good, _, rejects = validate_batch(spec, columns, self.now)
+        for index, name, value, reason in rejects:
+            self.reject(buffer.lines[index], f"{table}.{name}", value, reason)
+        self._stage(table, good)
 
     def _flush_rejects(self) -> None:
         if self._rejects:
@@ -115,6 +138,20 @@ class StagingSink:
         for table in list(self._buffers):
             self._flush(table)
         self._flush_rejects()
+
+
+def _json_text(values: list[Any]) -> list[Any]:
+    """JSON columns hold text: serialise structured values once, at flush time."""
+    out: list[Any] = []
+    for value in values:
+        if value is None or isinstance(value, str):
+            out.append(value)
+            continue
+        try:
+            out.append(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+        except TypeError:
+            out.append(value)  # left for the per-value check to reject with a reason
+    return out
 
 
 def file_sha256(path: Path) -> str:

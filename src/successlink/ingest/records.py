@@ -40,7 +40,12 @@ class RowSink(Protocol):
     """Where an adapter writes. `line` is the 1-based line (or record number) in the file."""
 
     def row(self, table: str, values: Mapping[str, Any], *, line: int) -> bool:
-        """Validate and keep a row; False (and a reject recorded) if it is not storable."""
+        """Keep a row; False (and a reject recorded) if it is known not to be storable.
+
+        The loading sink validates whole chunks at once for speed, so True means "accepted
+        for now": a row refused at flush still gets exactly one reject naming its line,
+        but rows an adapter wrote after it (e.g. an identity link) may be stored.
+        """
 
     def reject(self, line: int, field: str, value: object, reason: str) -> None:
         """Record a row that cannot be stored."""

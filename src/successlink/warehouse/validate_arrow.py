@@ -23,14 +23,29 @@ _CURRENCIES = pa.array(sorted(_ISO_4217))
 BatchReject = tuple[int, str, Any, str]  # (row index in batch, field, value, reason)
 
 
+def _castable(column: Column, source: pa.DataType) -> bool:
+    """Whether Arrow's cast means the same as the per-value coercion for this source type."""
+    t = pa.types
+    if t.is_null(source) or t.is_string(source) or t.is_large_string(source):
+        return True
+    allowed = {
+        "int64": (t.is_integer, t.is_floating), "float64": (t.is_integer, t.is_floating),
+        "timestamp": (t.is_timestamp,), "date": (t.is_date, t.is_timestamp),
+        "bool": (t.is_boolean,),
+    }.get(column.type, ())
+    return any(bool(test(source)) for test in allowed)
+
+
 def _cast(column: Column, values: pa.Array) -> pa.Array | None:
-    """The column cast to its canonical type, or None when some value does not cast."""
+    """The column cast to its canonical type, or None when the per-value path must decide."""
     target = ARROW_TYPES[column.type]
     if values.type == target:
         return values
+    if not _castable(column, values.type):
+        return None
+    if pa.types.is_timestamp(values.type) and values.type.tz is None:
+        values = pc.assume_timezone(values, "UTC")
     if pa.types.is_timestamp(values.type) and pa.types.is_timestamp(target):
-        if values.type.tz is None:
-            values = pc.assume_timezone(values, "UTC")
         return values.cast(target)
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         values = values.cast(pa.string())
@@ -48,10 +63,10 @@ def _cast(column: Column, values: pa.Array) -> pa.Array | None:
         return None
 
 
-def _slow_column(column: Column, values: pa.Array, now: datetime,
+def _slow_column(column: Column, values: list[Any], now: datetime,
                  bad: dict[int, tuple[str, Any, str]]) -> pa.Array:
     out: list[Any] = []
-    for i, value in enumerate(values.to_pylist()):
+    for i, value in enumerate(values):
         try:
             out.append(check_value(column, value, now=now))
         except FieldError as err:
@@ -66,7 +81,16 @@ def _mark(mask: pa.Array, column: Column, raw: pa.Array, reason: str,
     if not pc.any(filled).as_py():
         return
     for index in pc.indices_nonzero(filled).to_pylist():
-        bad.setdefault(index, (column.name, raw[index].as_py(), reason))
+        try:
+            value = raw[index].as_py()
+        except (OverflowError, ValueError):
+            value = "<out of range>"
+        bad.setdefault(index, (column.name, value, reason))
+
+
+def _not_in(col: pa.Array, allowed: pa.Array) -> pa.Array:
+    """True where a present value is outside `allowed` (missing values are not judged here)."""
+    return pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=allowed)))
 
 
 def _checks(column: Column, col: pa.Array, raw: pa.Array, now: datetime,
@@ -75,10 +99,10 @@ def _checks(column: Column, col: pa.Array, raw: pa.Array, now: datetime,
         _mark(pc.is_null(col), column, raw, "is required but missing", bad)
     if column.currency:
         col = pc.utf8_upper(col)
-        _mark(pc.invert(pc.is_in(col, value_set=_CURRENCIES)), column, raw,
+        _mark(_not_in(col, _CURRENCIES), column, raw,
               "is not an ISO 4217 currency code (e.g. USD, EUR, JPY)", bad)
     if column.choices is not None:
-        _mark(pc.invert(pc.is_in(col, value_set=pa.array(column.choices))), column, raw,
+        _mark(_not_in(col, pa.array(column.choices)), column, raw,
               f"must be one of {', '.join(column.choices)}", bad)
     if column.type in ("string", "json"):
         _mark(pc.greater(pc.utf8_length(col), column.max_length), column, raw,
@@ -98,26 +122,51 @@ def _checks(column: Column, col: pa.Array, raw: pa.Array, now: datetime,
     return col
 
 
-def validate_batch(spec: TableSpec, batch: pa.Table,
+def _column_array(column: Column, values: pa.Array | list[Any], now: datetime,
+                  bad: dict[int, tuple[str, Any, str]]) -> tuple[pa.Array, pa.Array]:
+    """(canonical array, raw array for messages) from Arrow data or Python values."""
+    if isinstance(values, list):
+        try:
+            raw = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
+                OverflowError, TypeError, ValueError):
+            slow = _slow_column(column, values, now, bad)
+            return slow, pa.array([None if v is None else repr(v) for v in values], pa.string())
+    else:
+        raw = values
+    cast = _cast(column, raw)
+    if cast is None:
+        python = values if isinstance(values, list) else raw.to_pylist()
+        return _slow_column(column, python, now, bad), raw
+    return cast, raw
+
+
+def validate_batch(spec: TableSpec, batch: pa.Table | dict[str, list[Any]],
                    now: datetime) -> tuple[pa.Table, list[int], list[BatchReject]]:
-    """Good rows as a table in canonical schema, their batch indices, and the rejects."""
-    unknown = set(batch.column_names) - set(spec.column_index)
+    """Good rows as a table in canonical schema, their batch indices, and the rejects.
+
+    `batch` is an Arrow table or a dict of Python value lists (one per column, same length).
+    """
+    names = batch.column_names if isinstance(batch, pa.Table) else list(batch)
+    unknown = set(names) - set(spec.column_index)
     if unknown:
         raise KeyError(f"{spec.name} has no column(s) {sorted(unknown)}")
+    rows = batch.num_rows if isinstance(batch, pa.Table) else len(next(iter(batch.values())))
     bad: dict[int, tuple[str, Any, str]] = {}
     arrays: list[pa.Array] = []
     for column in spec.columns:
-        if column.name in batch.column_names:
-            raw = batch.column(column.name).combine_chunks()
+        if column.name not in names:
+            values: pa.Array | list[Any] = pa.nulls(rows, ARROW_TYPES[column.type])
+        elif isinstance(batch, pa.Table):
+            values = batch.column(column.name).combine_chunks()
         else:
-            raw = pa.nulls(batch.num_rows, ARROW_TYPES[column.type])
-        cast = _cast(column, raw)
-        col = _slow_column(column, raw, now, bad) if cast is None else cast
+            values = batch[column.name]
+        col, raw = _column_array(column, values, now, bad)
         arrays.append(_checks(column, col, raw, now, bad))
     table = pa.Table.from_arrays(arrays, schema=pa.schema(
         [pa.field(c.name, ARROW_TYPES[c.type]) for c in spec.columns]))
     if not bad:
-        return table, list(range(batch.num_rows)), []
-    keep = [i for i in range(batch.num_rows) if i not in bad]
+        return table, list(range(rows)), []
+    keep = [i for i in range(rows) if i not in bad]
     rejects = [(i, f, v, r) for i, (f, v, r) in sorted(bad.items())]
     return table.take(pa.array(keep, pa.int64())), keep, rejects
