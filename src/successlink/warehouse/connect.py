@@ -75,6 +75,9 @@ class Warehouse:
             raise WarehouseError(f"cannot open the warehouse {url}: {exc}",
                                  hint="Check SUCCESSLINK_WAREHOUSE or [warehouse] url.") from exc
         self._in_transaction = False
+        if self.dialect == "duckdb":
+            # DuckDB draws its own progress bar on stdout; ours is the one users should see.
+            self.raw.execute("SET enable_progress_bar = false")
 
     @property
     def raw(self) -> Any:

@@ -56,6 +56,8 @@ def render_table(spec: TableSpec) -> str:
     if spec.match:
         rules = ", ".join(f"{kind} via `{col}`" for kind, col in spec.match)
         lines.append(f"- Matched to an account by: {rules}")
+    if spec.merge == "coalesce":
+        lines.append("- Merge: a newer row's missing fields keep the stored values")
     if spec.creates_accounts:
         lines.append("- Unmatched rows mint a new account `<source_key_kind>:<source_key>`")
     lines += ["", "| column | type | unit | checks | meaning |", "|---|---|---|---|---|"]

@@ -129,7 +129,7 @@ def merge_rows(wh: Warehouse, spec: TableSpec, rows: ir.Table, *, tag: str,
     if has_account:
         matched = wh.execute(
             f"SELECT COUNT(*) FROM {quote(scratch)} WHERE account_id IS NOT NULL")[0][0]
-    _apply(wh, spec, scratch)
+    _apply(wh, spec, scratch, has_updates=by_status.get("update", 0) > 0)
     wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
     total = sum(by_status.values())
     return TableCounts(
@@ -151,8 +151,9 @@ def _decide(spec: TableSpec, winners: ir.Table, target: ir.Table) -> ir.Table:
     on = [winners[k] == theirs[f"_t_{k}"] for k in spec.key]
     joined = winners.left_join(theirs, on)
     new: dict[str, Any] = {c: joined[c] for c in names}
-    if spec.name == "accounts":
-        # Several sources describe one company: a source that lacks a field never erases it.
+    if spec.merge == "coalesce":
+        # Several records describe one thing (a company from CRM and billing, a charge and
+        # its invoice payment): a record that lacks a field never erases it.
         new = {c: ibis.coalesce(joined[c], joined[f"_t_{c}"]) if c not in spec.key else joined[c]
                for c in names}
     same = ibis.literal(True)
@@ -165,11 +166,12 @@ def _decide(spec: TableSpec, winners: ir.Table, target: ir.Table) -> ir.Table:
     return joined.select(**new, _status=ibis.cases(*branches, else_="update"))
 
 
-def _apply(wh: Warehouse, spec: TableSpec, scratch: str) -> None:
+def _apply(wh: Warehouse, spec: TableSpec, scratch: str, *, has_updates: bool) -> None:
     table, src = quote(spec.name), quote(scratch)
-    match = " AND ".join(f"{src}.{quote(k)} = {table}.{quote(k)}" for k in spec.key)
-    wh.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {src} "
-               f"WHERE {src}._status = 'update' AND {match})")
+    if has_updates:
+        match = " AND ".join(f"{src}.{quote(k)} = {table}.{quote(k)}" for k in spec.key)
+        wh.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {src} "
+                   f"WHERE {src}._status = 'update' AND {match})")
     cols = ", ".join(quote(c) for c in spec.names)
     wh.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {src} "
                f"WHERE _status IN ('insert', 'update')")

@@ -61,6 +61,9 @@ class TableSpec:
     match: tuple[tuple[str, str], ...] = ()
     # Rows of this table may create an account when no identity matches.
     creates_accounts: bool = False
+    # "replace": a newer row replaces the stored one; "coalesce": its null fields keep the
+    # stored values (for tables several records describe partially).
+    merge: Literal["replace", "coalesce"] = "replace"
     column_index: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +121,7 @@ ACCOUNTS = TableSpec(
     key=("account_id",),
     match=(("account_id", "account_id"), ("email", "billing_email"), ("domain", "domain")),
     creates_accounts=True,
+    merge="coalesce",
 )
 
 CONTACTS = TableSpec(
@@ -149,7 +153,8 @@ SUBSCRIPTIONS = TableSpec(
         _c("plan_id", "string", "Price or plan id of the main item."),
         _c("plan_name", "string", "Human plan name (product name or nickname)."),
         _c("product_id", "string", "Product id of the main item."),
-        _money("unit_amount_minor", "Price per unit per interval."),
+        _money("unit_amount_minor", "Price per unit per interval (null for tiered prices).",
+               required=False),
         _CURRENCY,
         _c("quantity", "int64", "Seats or units.", required=True, minimum=0),
         _c("interval", "string", "Billing interval.", required=True, choices=INTERVALS),
@@ -248,6 +253,7 @@ PAYMENTS = TableSpec(
     ),
     key=("payment_id",),
     version="updated_at",
+    merge="coalesce",
     match=(("account_id", "account_id"), ("stripe_customer", "customer_key")),
 )
 
