@@ -89,3 +89,21 @@ def test_any_bytes_either_parse_or_raise_input_file_error(tmp_path_factory, data
             list(iter_csv_rows(stream, str(path)))
     except InputFileError:
         pass
+
+
+def test_header_spellings_compare_equal():
+    from successlink.ingest.readers import header_key
+
+    assert header_key(" Properties: Account ID ") == "properties_account_id"
+    assert header_key("Associated Company IDs (Primary)") == "associated_company_ids_primary"
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b'  \n{"a": 1}', True), (b"[1]", True), (codecs.BOM_UTF8 + b"{", True),
+    ('{"a": 1}'.encode("utf-16"), True), (b"id,name\n", False), (b"", False)])
+def test_json_is_told_from_csv_by_its_first_character(tmp_path, data, expected):
+    from successlink.ingest.readers import looks_like_json
+
+    path = write(tmp_path, data)
+    with open_binary(path) as stream:
+        assert looks_like_json(stream) is expected

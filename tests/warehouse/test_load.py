@@ -95,3 +95,18 @@ def test_load_counts_are_recorded_per_table(any_warehouse: Warehouse, tmp_path: 
     load(any_warehouse, tmp_path, [ticket("z:1", "open", T1)], now)
     recorded = rows_of(any_warehouse, "loads", "table_name", "rows_read", "inserted")
     assert recorded == [("-", 1, 1), ("support_tickets", 1, 1)]
+
+
+def test_a_partial_record_never_erases_a_stored_field(any_warehouse: Warehouse, tmp_path: Path,
+                                                      now):
+    charge = ("payments", {"payment_id": "ch_1", "customer_key": "cus_1", "amount_minor": 2000,
+                           "currency": "usd", "status": "succeeded", "created_at": T1,
+                           "updated_at": T1, "source": "stripe"})
+    invoice_payment = ("payments", {"payment_id": "ch_1", "invoice_id": "in_1",
+                                    "amount_minor": 2000, "currency": "usd",
+                                    "status": "succeeded", "created_at": T1, "updated_at": T2,
+                                    "source": "stripe"})
+    load(any_warehouse, tmp_path, [charge], now, name="a")
+    report = load(any_warehouse, tmp_path, [invoice_payment], now, name="b")
+    assert report.total("updated") == 1
+    assert rows_of(any_warehouse, "payments", "customer_key", "invoice_id") == [("cus_1", "in_1")]

@@ -16,7 +16,7 @@ from typing import Any
 
 from successlink.errors import ConfigError, InputFileError
 from successlink.ingest.identity import normalise_domain, normalise_email
-from successlink.ingest.readers import BadRecord, iter_csv_rows, open_binary
+from successlink.ingest.readers import BadRecord, header_key, iter_csv_rows, open_binary
 from successlink.ingest.records import IngestOptions, RowSink, SourceFile
 from successlink.timeline import EARLIEST_PLAUSIBLE, TimestampError, parse_instant
 from successlink.warehouse.tables import CONTACT_ROLES
@@ -61,11 +61,6 @@ _COMPANY_MARKERS = ("company_name", "name", "company_domain_name", "domain")
 _WHOLE = re.compile(r"\d{1,18}(?:\.0*)?")
 
 Cell = Callable[[str], str]
-
-
-def header_key(name: str) -> str:
-    """'Associated Company IDs (Primary)' -> 'associated_company_ids_primary'."""
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
 def hubspot_id(value: str, field: str) -> str:

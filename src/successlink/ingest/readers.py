@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -197,6 +198,22 @@ def _jsonl_tail(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
             yield number, orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             yield number, BadRecord(f"not valid JSON ({exc})", line[:200])
+
+
+def looks_like_json(stream: IO[bytes]) -> bool:
+    """True when the file's first character (after any BOM and blanks) opens JSON."""
+    peek = getattr(stream, "peek", None)
+    head: bytes = peek(256)[:256] if peek is not None else b""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="ignore")
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def header_key(name: str) -> str:
+    """'Properties: Account ID' -> 'properties_account_id', so header spellings compare equal."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
 def iter_csv_rows(stream: IO[bytes], display: str,

@@ -9,7 +9,6 @@ same names work on the keys of JSON records, where nested objects are read with 
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 from collections import Counter
@@ -19,7 +18,14 @@ from typing import IO, Any
 
 from successlink.errors import ConfigError, InputFileError
 from successlink.ingest.identity import normalise_email
-from successlink.ingest.readers import BadRecord, iter_csv_rows, iter_json_records, open_binary
+from successlink.ingest.readers import (
+    BadRecord,
+    header_key,
+    iter_csv_rows,
+    iter_json_records,
+    looks_like_json,
+    open_binary,
+)
 from successlink.ingest.records import IngestOptions, RowSink, SourceFile
 from successlink.timeline import TimestampError, parse_instant
 from successlink.warehouse.validate import FieldError
@@ -42,22 +48,6 @@ _TITLES = {"score": "Score", "responded_at": "Created At (or created_at, Respons
 # Where a person property sits in an export: "Properties: x", "person_properties.x", or bare.
 _PROPERTY_PREFIXES = ("", "properties_", "person_properties_", "properties_person_")
 _WHOLE = re.compile(r"[+-]?\d{1,18}(?:\.0*)?")
-
-
-def header_key(name: str) -> str:
-    """'Properties: account_id' -> 'properties_account_id', so header spellings compare equal."""
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-
-
-def looks_like_json(stream: IO[bytes]) -> bool:
-    """True when the file's first character (after any BOM and blanks) opens JSON."""
-    peek = getattr(stream, "peek", None)
-    head: bytes = peek(256)[:256] if peek is not None else b""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", errors="ignore")
-    else:
-        text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="ignore")
-    return text.lstrip()[:1] in ("{", "[")
 
 
 def survey_kind(options: IngestOptions) -> str | None:

@@ -13,7 +13,6 @@ records are numbered by line.
 
 from __future__ import annotations
 
-import codecs
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -21,7 +20,13 @@ from typing import IO, Any
 
 from successlink.errors import InputFileError
 from successlink.ingest.identity import normalise_domain, normalise_email
-from successlink.ingest.readers import BadRecord, iter_csv_rows, iter_json_records, open_binary
+from successlink.ingest.readers import (
+    BadRecord,
+    iter_csv_rows,
+    iter_json_records,
+    looks_like_json,
+    open_binary,
+)
 from successlink.ingest.records import RowSink, SourceFile
 from successlink.timeline import EARLIEST_PLAUSIBLE, TimestampError, parse_instant
 from successlink.warehouse.validate import FieldError
@@ -45,17 +50,6 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "csat_comment": ("satisfaction comment",),
 }
 CSV_REQUIRED = ("id", "status", "created_at")
-
-
-def looks_like_json(stream: IO[bytes]) -> bool:
-    """True when the file's first character (after any BOM and blanks) opens JSON."""
-    peek = getattr(stream, "peek", None)
-    head: bytes = peek(256)[:256] if peek is not None else b""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", errors="ignore")
-    else:
-        text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="ignore")
-    return text.lstrip()[:1] in ("{", "[")
 
 
 def zendesk_id(value: object, field: str) -> str:
