@@ -45,6 +45,7 @@ class RowSink(Protocol):
         The loading sink validates whole chunks at once for speed, so True means "accepted
         for now": a row refused at flush still gets exactly one reject naming its line,
         but rows an adapter wrote after it (e.g. an identity link) may be stored.
+        The sink may keep `values` until it flushes: pass a fresh mapping per row.
         """
 
     def reject(self, line: int, field: str, value: object, reason: str) -> None:
