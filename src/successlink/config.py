@@ -19,8 +19,8 @@ from successlink.errors import ConfigError
 
 CONFIG_FILE = "successlink.toml"
 DEFAULT_IDENTITY_RULES = (
-    "account_id", "stripe_customer", "segment_group", "zendesk_org", "hubspot_company",
-    "segment_user", "email", "domain",
+    "account_id", "stripe_customer", "stripe_invoice", "stripe_charge", "segment_group",
+    "zendesk_org", "hubspot_company", "segment_user", "email", "domain",
 )
 _KNOWN_KINDS = frozenset(DEFAULT_IDENTITY_RULES)
 

@@ -84,3 +84,28 @@ def test_rule_order_is_configurable(any_warehouse: Warehouse, tmp_path: Path, no
     load(any_warehouse, tmp_path, [ticket("z:1", "carl@acme.io")], now, name="z",
          rules=("account_id", "email"))
     assert rows_of(any_warehouse, "support_tickets", "account_id") == [(None,)]
+
+
+def test_reloading_one_source_after_another_changes_nothing(any_warehouse: Warehouse,
+                                                            tmp_path: Path, now):
+    stripe = [stripe_customer("cus_1", "ann@acme.io", "acct_42")]
+    hubspot = [hubspot_company("hubspot:9", "acme.io", "Acme")]
+    load(any_warehouse, tmp_path, stripe, now, name="stripe")
+    load(any_warehouse, tmp_path, hubspot, now, name="hubspot")
+    again = load(any_warehouse, tmp_path, stripe, now, name="stripe")
+    assert (again.total("updated"), again.total("unchanged")) == (0, again.read)
+    assert rows_of(any_warehouse, "accounts", "source_key_kind", "source_key") == [
+        ("stripe_customer", "cus_1")]
+
+
+def test_the_crm_describes_a_company_and_billing_only_fills_gaps(any_warehouse: Warehouse,
+                                                                 tmp_path: Path, now):
+    crm = [hubspot_company("hubspot:9", "acme.io", "Acme Inc")]
+    billing = [("accounts", {**stripe_customer("cus_1", "ann@acme.io")[1], "name": "ACME"})]
+    load(any_warehouse, tmp_path, crm, now, name="hubspot")
+    load(any_warehouse, tmp_path, billing, now, name="stripe")
+    renamed = [hubspot_company("hubspot:9", "acme.io", "Acme Group")]
+    load(any_warehouse, tmp_path, renamed, now, name="hubspot2")
+    assert rows_of(any_warehouse, "accounts", "name", "billing_email", "source") == [
+        ("Acme Group", "ann@acme.io", "hubspot")]
+    assert load(any_warehouse, tmp_path, billing, now, name="stripe").total("updated") == 0

@@ -83,9 +83,17 @@ class SourceFile:
 class Adapter(Protocol):
     """A source format: reads one file, writes canonical rows."""
 
-    name: str
-    summary: str
-    tables: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """Short name, as typed after `successlink ingest`."""
+
+    @property
+    def summary(self) -> str:
+        """One line on what it reads."""
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Canonical tables it may write."""
 
     def read(self, source: SourceFile, sink: RowSink) -> None:
         """Read `source` into `sink`; raise InputFileError if the file cannot be read at all."""

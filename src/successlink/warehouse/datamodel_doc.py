@@ -58,6 +58,13 @@ def render_table(spec: TableSpec) -> str:
         lines.append(f"- Matched to an account by: {rules}")
     if spec.merge == "coalesce":
         lines.append("- Merge: a newer row's missing fields keep the stored values")
+    if spec.first_wins:
+        lines.append(f"- First source wins for: {', '.join(spec.first_wins)}")
+    if spec.precedence:
+        lines.append(f"- Source precedence (highest first): {', '.join(spec.precedence)}; "
+                     "a lower source only fills missing fields")
+    if spec.earliest:
+        lines.append(f"- Earliest value kept for: {', '.join(spec.earliest)}")
     if spec.creates_accounts:
         lines.append("- Unmatched rows mint a new account `<source_key_kind>:<source_key>`")
     lines += ["", "| column | type | unit | checks | meaning |", "|---|---|---|---|---|"]

@@ -26,7 +26,8 @@ from successlink.warehouse.tables import TABLES, TableSpec
 SEQ = "_seq"
 # Tables are merged in this order so later tables resolve against identities established
 # by earlier ones in the same file (companies, then people, then everything else).
-MERGE_ORDER = ("accounts", "account_identities", "contacts", "product_users")
+MERGE_ORDER = ("accounts", "account_identities", "contacts", "product_users", "invoices",
+               "payments")
 
 
 @dataclass
@@ -154,8 +155,8 @@ def _decide(spec: TableSpec, winners: ir.Table, target: ir.Table) -> ir.Table:
     if spec.merge == "coalesce":
         # Several records describe one thing (a company from CRM and billing, a charge and
         # its invoice payment): a record that lacks a field never erases it.
-        new = {c: ibis.coalesce(joined[c], joined[f"_t_{c}"]) if c not in spec.key else joined[c]
-               for c in names}
+        ours_first = _rank(spec, joined.source) >= _rank(spec, joined["_t_source"])
+        new = {c: _combine(spec, c, joined[c], joined[f"_t_{c}"], ours_first) for c in names}
     same = ibis.literal(True)
     for c in names:
         same = same & new[c].identical_to(joined[f"_t_{c}"])
@@ -164,6 +165,29 @@ def _decide(spec: TableSpec, winners: ir.Table, target: ir.Table) -> ir.Table:
     if spec.version:
         branches.append((new[spec.version] < joined[f"_t_{spec.version}"], "stale"))
     return joined.select(**new, _status=ibis.cases(*branches, else_="update"))
+
+
+def _rank(spec: TableSpec, source: ir.StringValue) -> ir.IntegerValue:
+    """Trust of a row's source: higher wins (unlisted sources rank 0)."""
+    top = len(spec.precedence)
+    if not top:
+        return ibis.literal(0)
+    return ibis.cases(*((source == name, top - i) for i, name in enumerate(spec.precedence)),
+                      else_=0)
+
+
+def _combine(spec: TableSpec, column: str, ours: ir.Value, stored: ir.Value,
+             ours_first: ir.BooleanValue) -> ir.Value:
+    """A coalesce-merged column: key as is, first-wins, earliest, or by source trust."""
+    if column in spec.key:
+        return ours
+    if column in spec.first_wins:
+        return ibis.coalesce(stored, ours)
+    if column in spec.earliest:
+        return ibis.cases((stored.isnull(), ours), (ours.isnull(), stored),
+                          (ours < stored, ours), else_=stored)
+    return ibis.cases((ours_first, ibis.coalesce(ours, stored)),
+                      else_=ibis.coalesce(stored, ours))
 
 
 def _apply(wh: Warehouse, spec: TableSpec, scratch: str, *, has_updates: bool) -> None:

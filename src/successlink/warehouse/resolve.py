@@ -75,6 +75,10 @@ def derived_identities(spec: TableSpec, rows: ir.Table, observed_at: object) -> 
         link("email", rows.billing_email.lower())
     elif spec.name == "contacts":
         link("email", rows.email.lower())
+    elif spec.name == "invoices":
+        link("stripe_invoice", rows.invoice_id)
+    elif spec.name == "payments":
+        link("stripe_charge", rows.payment_id)
     elif spec.name == "product_users":
         link("segment_user", rows.user_id)
         link("email", rows.email.lower())

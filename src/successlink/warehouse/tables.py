@@ -24,8 +24,8 @@ CHANGE_TYPES = (
 INTERVALS = ("day", "week", "month", "year")
 CHANNELS = ("organic_search", "paid", "partner", "affiliate", "direct", "referral", "other")
 IDENTITY_KINDS = (
-    "account_id", "stripe_customer", "segment_group", "segment_user", "zendesk_org",
-    "hubspot_company", "email", "domain",
+    "account_id", "stripe_customer", "stripe_invoice", "stripe_charge", "segment_group",
+    "segment_user", "zendesk_org", "hubspot_company", "email", "domain",
 )
 
 
@@ -64,6 +64,14 @@ class TableSpec:
     # "replace": a newer row replaces the stored one; "coalesce": its null fields keep the
     # stored values (for tables several records describe partially).
     merge: Literal["replace", "coalesce"] = "replace"
+    # With merge="coalesce": columns whose stored value wins (where a row first came from),
+    # and instants that keep the earliest value seen, so re-loading any one source is a no-op.
+    first_wins: tuple[str, ...] = ()
+    earliest: tuple[str, ...] = ()
+    # With merge="coalesce": sources in order of trust, highest first. A row from a source
+    # ranked at least as high as the stored row's replaces its fields; a lower one only
+    # fills gaps. Unlisted sources rank lowest.
+    precedence: tuple[str, ...] = ()
     column_index: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +130,11 @@ ACCOUNTS = TableSpec(
     match=(("account_id", "account_id"), ("email", "billing_email"), ("domain", "domain")),
     creates_accounts=True,
     merge="coalesce",
+    first_wins=("source_key_kind", "source_key"),
+    earliest=("created_at",),
+    # The user's own curated file, then the CRM (the system of record for companies),
+    # the helpdesk, billing, and product analytics traits last.
+    precedence=("canonical", "hubspot", "zendesk", "stripe", "segment"),
 )
 
 CONTACTS = TableSpec(
@@ -254,7 +267,8 @@ PAYMENTS = TableSpec(
     key=("payment_id",),
     version="updated_at",
     merge="coalesce",
-    match=(("account_id", "account_id"), ("stripe_customer", "customer_key")),
+    match=(("account_id", "account_id"), ("stripe_customer", "customer_key"),
+           ("stripe_invoice", "invoice_id")),
 )
 
 REFUNDS = TableSpec(
@@ -275,7 +289,8 @@ REFUNDS = TableSpec(
     ),
     key=("refund_id",),
     version="updated_at",
-    match=(("account_id", "account_id"), ("stripe_customer", "customer_key")),
+    match=(("account_id", "account_id"), ("stripe_customer", "customer_key"),
+           ("stripe_charge", "payment_id")),
 )
 
 DISPUTES = TableSpec(
@@ -297,7 +312,8 @@ DISPUTES = TableSpec(
     ),
     key=("dispute_id",),
     version="updated_at",
-    match=(("account_id", "account_id"), ("stripe_customer", "customer_key")),
+    match=(("account_id", "account_id"), ("stripe_customer", "customer_key"),
+           ("stripe_charge", "payment_id")),
 )
 
 PRODUCT_USERS = TableSpec(

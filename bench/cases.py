@@ -1,0 +1,113 @@
+"""One benchmark case per function; each runs in a fresh process so peak RSS is its own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from successlink.config import DEFAULT_IDENTITY_RULES
+from successlink.ingest.canonical import CanonicalAdapter
+from successlink.ingest.pipeline import ingest_file
+from successlink.ingest.records import Adapter, IngestOptions
+from successlink.ingest.segment import SegmentAdapter
+from successlink.warehouse.connect import Warehouse
+
+FEATURES = ["Report Exported", "Dashboard Created", "Integration Connected", "Invite Sent",
+            "Alert Configured", "Export Scheduled", "Comment Added", "Filter Saved"]
+
+
+def write_segment_jsonl(path: Path, events: int, seed: int = 1) -> None:
+    """Segment `track` messages shaped like the SDK's (see tests/data/segment)."""
+    rng = np.random.default_rng(seed)
+    accounts = rng.integers(0, max(events // 1000, 1), events)
+    base = 1_700_000_000
+    offsets = np.sort(rng.integers(0, 60 * 86400 * 12, events))
+    with path.open("wb") as out:
+        for i in range(events):
+            stamp = datetime.fromtimestamp(base + int(offsets[i]), UTC)
+            message = {
+                "type": "track", "messageId": f"m-{seed}-{i}", "userId": f"u{accounts[i]}-{i % 7}",
+                "event": FEATURES[i % len(FEATURES)],
+                "properties": {"plan": "growth", "count": int(i % 13)},
+                "context": {"groupId": f"acct_{accounts[i]}",
+                            "library": {"name": "analytics-python", "version": "2.4.0"}},
+                "timestamp": stamp.isoformat(timespec="milliseconds"),
+                "integrations": {},
+            }
+            out.write(orjson.dumps(message) + b"\n")
+
+
+def write_usage_parquet(path: Path, rows: int, seed: int = 1) -> None:
+    """Canonical usage_events in Parquet, as `successlink synth --format parquet` writes."""
+    rng = np.random.default_rng(seed)
+    accounts = rng.integers(0, max(rows // 1000, 1), rows)
+    micros = 1_700_000_000_000_000 + rng.integers(0, 30_000_000_000_000, rows)
+    table = pa.table({
+        "event_id": pa.array([f"e{seed}-{i}" for i in range(rows)]),
+        "account_id": pa.array([f"acct_{a}" for a in accounts]),
+        "user_id": pa.array([f"u{a}-{i % 7}" for i, a in enumerate(accounts)]),
+        "event_type": pa.array(["track"] * rows),
+        "event": pa.array(np.array(FEATURES)[rng.integers(0, len(FEATURES), rows)]),
+        "occurred_at": pa.array(micros.astype("datetime64[us]")).cast(
+            pa.timestamp("us", tz="UTC")),
+        "source": pa.array(["synth"] * rows)})
+    pq.write_table(table, path, row_group_size=1_000_000)
+
+
+def _ingest(work: Path, adapter: Adapter, path: Path) -> dict[str, Any]:
+    wh = Warehouse(f"duckdb://{work / 'bench.duckdb'}")
+    start = time.perf_counter()
+    report = ingest_file(wh, adapter, path, now=datetime.now(UTC), options=IngestOptions(),
+                         rules=DEFAULT_IDENTITY_RULES, chunk_rows=100_000)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    again = ingest_file(wh, adapter, path, now=datetime.now(UTC), options=IngestOptions(),
+                        rules=DEFAULT_IDENTITY_RULES, chunk_rows=100_000)
+    second = time.perf_counter() - start
+    assert again.total("unchanged") == report.total("inserted")
+    return {"rows": report.read, "seconds": round(first, 2),
+            "rows_per_s": round(report.read / first), "reload_seconds": round(second, 2),
+            "reload_rows_per_s": round(report.read / second)}
+
+
+def segment_jsonl(work: Path, size: int) -> dict[str, Any]:
+    path = work / "events.jsonl"
+    write_segment_jsonl(path, size)
+    result = _ingest(work, SegmentAdapter(), path)
+    result["bytes"] = path.stat().st_size
+    return result
+
+
+def canonical_parquet(work: Path, size: int) -> dict[str, Any]:
+    path = work / "usage_events.parquet"
+    write_usage_parquet(path, size)
+    return _ingest(work, CanonicalAdapter(), path)
+
+
+def synth_parquet(work: Path, size: int) -> dict[str, Any]:
+    from successlink.synth.generate import generate_world
+
+    start = time.perf_counter()
+    summary = generate_world(work / "world", customers=size, seed=1,
+                             start=date(2024, 11, 1), end=date(2026, 10, 31),
+                             events_per_account_month=100.0, formats="parquet")
+    return {"customers": size, "seconds": round(time.perf_counter() - start, 1),
+            "summary": str(summary)}
+
+
+CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
+    "segment_jsonl": (segment_jsonl, 1_000_000,
+                      "Segment JSON Lines ingest (target >= 200,000 events/s)"),
+    "canonical_parquet": (canonical_parquet, 5_000_000,
+                          "Canonical Parquet ingest (target >= 2,000,000 rows/s)"),
+    "synth_parquet": (synth_parquet, 1_000_000,
+                      "synth 1M accounts / ~100M events to Parquet (peak RSS < 4 GiB)"),
+}

@@ -1,0 +1,5 @@
+"""`python -m successlink` is the `successlink` command."""
+
+from successlink.cli.app import main
+
+main()

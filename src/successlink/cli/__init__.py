@@ -1,0 +1,1 @@
+"""The `successlink` command line: parse, call, print. One module per command group."""
