@@ -122,12 +122,23 @@ def _checks(column: Column, col: pa.Array, raw: pa.Array, now: datetime,
     return col
 
 
+def _infer(column: Column, values: list[Any]) -> pa.Array:
+    """Python values as Arrow. Datetimes get their type up front: inferring the zone of
+    aware datetimes costs ten microseconds each (13x the typed path), the largest single
+    cost of loading events. Only when every value is a datetime: given the type, Arrow
+    would also accept integers, as microseconds rather than Unix seconds."""
+    if column.type == "timestamp" and all(isinstance(v, datetime) for v in values
+                                          if v is not None):
+        return pa.array(values, type=ARROW_TYPES["timestamp"])
+    return pa.array(values)
+
+
 def _column_array(column: Column, values: pa.Array | list[Any], now: datetime,
                   bad: dict[int, tuple[str, Any, str]]) -> tuple[pa.Array, pa.Array]:
     """(canonical array, raw array for messages) from Arrow data or Python values."""
     if isinstance(values, list):
         try:
-            raw = pa.array(values)
+            raw = _infer(column, values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
                 OverflowError, TypeError, ValueError):
             slow = _slow_column(column, values, now, bad)
