@@ -109,3 +109,25 @@ def test_the_crm_describes_a_company_and_billing_only_fills_gaps(any_warehouse: 
     assert rows_of(any_warehouse, "accounts", "name", "billing_email", "source") == [
         ("Acme Group", "ann@acme.io", "hubspot")]
     assert load(any_warehouse, tmp_path, billing, now, name="stripe").total("updated") == 0
+
+
+def test_a_minted_company_folds_into_the_account_a_later_source_names(
+        any_warehouse: Warehouse, tmp_path: Path, now):
+    from successlink.warehouse.merge_accounts import merge_minted_accounts
+
+    contact = ("contacts", {"contact_id": "hubspot:c1", "company_key": "hubspot:9",
+                            "email": "dee@gmail.com", "role": "champion", "source": "hubspot"})
+    load(any_warehouse, tmp_path, [hubspot_company("hubspot:9", "acme.io", "Acme"), contact],
+         now, name="hubspot")
+    assert rows_of(any_warehouse, "contacts", "account_id") == [
+        ("hubspot_company:hubspot:9",)]
+    load(any_warehouse, tmp_path, [stripe_customer("cus_1", "ann@acme.io", "acct_42")], now,
+         name="stripe")
+    assert merge_minted_accounts(any_warehouse, rules=RULES) == 1
+    assert rows_of(any_warehouse, "accounts", "account_id", "name", "billing_email") == [
+        ("acct_42", "Acme", "ann@acme.io")]
+    assert rows_of(any_warehouse, "contacts", "account_id") == [("acct_42",)]
+    ids = rows_of(any_warehouse, "account_identities", "kind", "key", "account_id")
+    assert ("hubspot_company", "hubspot:9", "acct_42") in ids
+    assert all(a != "hubspot_company:hubspot:9" for _, _, a in ids)
+    assert merge_minted_accounts(any_warehouse, rules=RULES) == 0

@@ -15,6 +15,7 @@ from successlink.cli.synth import run_synth
 from successlink.config import CONFIG_FILE, default_config_toml
 from successlink.timeline import utc_now
 from successlink.warehouse.load import rematch_unresolved
+from successlink.warehouse.merge_accounts import merge_minted_accounts
 
 # Sources that name accounts by their own id first (helpdesk organizations' external ids,
 # billing metadata), then the CRM, whose companies match those accounts by domain; then
@@ -57,6 +58,9 @@ def demo(
             console.print(f"{source}: {match_rate(reports)} of rows resolved to an account")
         if failures:
             raise typer.Exit(3)
+    folded = merge_minted_accounts(state.warehouse, rules=state.settings.identity.rules)
+    if folded:
+        console.print(f"Merged {folded:,} account(s) another source identified.")
     newly = rematch_unresolved(state.warehouse, rules=state.settings.identity.rules)
     if any(newly.values()):
         console.print("Late matches: " + ", ".join(f"{n:,} {t}" for t, n in newly.items()))

@@ -27,6 +27,7 @@ from successlink.ingest.sources import SOURCES, build_adapter, ingest_options
 from successlink.timeline import utc_now
 from successlink.warehouse.connect import Warehouse
 from successlink.warehouse.load import rematch_unresolved
+from successlink.warehouse.merge_accounts import merge_minted_accounts
 
 # Tables whose account is optional by design (pooled costs, affiliates who are not customers).
 _OPTIONAL_ACCOUNT = frozenset({"cs_costs", "affiliates"})
@@ -128,6 +129,10 @@ def ingest(
     reports, failures = load_files(state.warehouse, state.settings, source, paths,
                                    state.console, table=table)
     print_reports(state.console, reports)
+    folded = merge_minted_accounts(state.warehouse, rules=state.settings.identity.rules)
+    if folded:
+        state.console.print(f"Merged {folded:,} account(s) another source identified as "
+                            "companies already known.")
     newly = rematch_unresolved(state.warehouse, rules=state.settings.identity.rules)
     if any(newly.values()):
         done = ", ".join(f"{n:,} {t}" for t, n in newly.items() if n)

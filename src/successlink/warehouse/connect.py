@@ -96,6 +96,12 @@ class Warehouse:
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
+    def scratch_table(self, name: str) -> ir.Table:
+        """A temporary table made with CREATE TEMP TABLE (SQLite keeps those in `temp`)."""
+        if self.dialect == "sqlite":
+            return self.con.table(name, database="temp")
+        return self.con.table(name)
+
     def compile(self, expr: ir.Expr) -> str:
         return str(self.con.compile(expr))
 
@@ -131,7 +137,9 @@ class Warehouse:
                 try:
                     yield
                 except BaseException:
-                    self.raw.execute("ROLLBACK")
+                    # SQLite's driver may already have ended it after the failing statement.
+                    if self.dialect != "sqlite" or self.raw.in_transaction:
+                        self.raw.execute("ROLLBACK")
                     raise
                 self.raw.execute("COMMIT")
         finally:
