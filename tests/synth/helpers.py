@@ -15,6 +15,7 @@ START = date(2023, 7, 1)
 END = date(2025, 6, 30)
 WINDOW_START = datetime(2023, 7, 1, tzinfo=UTC)
 HORIZON = datetime(2025, 7, 1, tzinfo=UTC)  # 00:00 UTC after END: every instant is before it
+Events = list[dict[str, Any]]
 SMALL: dict[str, Any] = {"customers": 300, "affiliates": 50, "start": START, "end": END,
                          "events_per_account_month": 20.0}
 
@@ -42,7 +43,8 @@ def csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def truth(world: Path, name: str) -> list[dict[str, Any]]:
-    return pq.read_table(world / "truth" / f"{name}.parquet").to_pylist()
+    rows: list[dict[str, Any]] = pq.read_table(world / "truth" / f"{name}.parquet").to_pylist()
+    return rows
 
 
 def instant(text: str) -> datetime:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from successlink.warehouse.tables import TABLES
-from tests.synth.helpers import csv_rows, segment_messages, stripe_events
+from tests.synth.helpers import Events, csv_rows, segment_messages, stripe_events
 
 OLD, BASIL = "2020-08-27", "2025-03-31.basil"
 EVENT_TYPES = {
@@ -107,8 +107,8 @@ def test_cancellations_carry_stripe_reason_and_customer_feedback(small_world: Pa
             assert details == {"comment": None, "feedback": None, "reason": "payment_failed"}
 
 
-def test_refunds_and_disputes_are_stripe_objects(medium_world: Path) -> None:
-    events = stripe_events(medium_world)
+def test_refunds_and_disputes_are_stripe_objects(medium_events: Events) -> None:
+    events = medium_events
     refunds = [e["data"]["object"] for e in _by_type(events, "refund.created")]
     refunds += [r for e in _by_type(events, "charge.refunded")
                 for r in e["data"]["object"].get("refunds", {}).get("data", [])]
@@ -125,12 +125,12 @@ def test_refunds_and_disputes_are_stripe_objects(medium_world: Path) -> None:
 
 
 def test_plan_and_seat_changes_keep_the_old_items_in_previous_attributes(
-        medium_world: Path) -> None:
-    changed = [e for e in _by_type(stripe_events(medium_world), "customer.subscription.updated")
+        medium_events: Events) -> None:
+    changed = [e for e in _by_type(medium_events, "customer.subscription.updated")
                if "items" in e["data"]["previous_attributes"]
                and "latest_invoice" not in e["data"]["previous_attributes"]]
     assert changed
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for event in changed:
         old = event["data"]["previous_attributes"]["items"]["data"]
         new = event["data"]["object"]["items"]["data"]

@@ -17,7 +17,7 @@ from successlink.synth import catalog
 from successlink.synth.periods import DAY
 
 FRAUD_SHARE = 0.015
-VOLUME_SIGMA = 1.3
+VOLUME_SIGMA = 1.0
 _BUSINESS_WORDS = (" Partners", " Media", " Agency", " Reviews", " Consulting", " Digital")
 
 

@@ -37,7 +37,7 @@ def segments(employees: I64) -> pa.Array:
 def accounts_table(accounts: Accounts, stage: I64, created: I64) -> Columns:
     """One row per account with its CRM attributes and its CSM in `properties`."""
     n = len(accounts)
-    csm = pa.array([csm_name(c) for c in accounts.csm.tolist()])
+    csm = pa.array([csm_name(c) for c in accounts.csm.tolist()], pa.string())
     return {
         "account_id": accounts.ids, "source_key_kind": constant("stripe_customer", n),
         "source_key": accounts.customer_ids, "billing_email": accounts.billing_emails,

@@ -215,7 +215,7 @@ def invoices(accounts: Accounts, billing: Billing, seed: int) -> Columns:
     last_try = np.full(len(a), -1, np.int64)
     np.maximum.at(last_try, ch.invoice, ch.created)
     prefix = pa.array([f"{v:08X}" for v in (mix64(accounts.index, seed)
-                                             >> np.uint64(32)).tolist()])
+                                             >> np.uint64(32)).tolist()], pa.string())
     return {
         "invoice_id": invoice_ids(index, inv.number, seed),
         "account_id": accounts.ids.take(pa.array(a)),

@@ -68,9 +68,10 @@ def direct_columns(accounts: Accounts, tickets: Tickets) -> dict[str, Any]:
         "amount_minor": amount.astype(np.int64), "currency": constant(CURRENCY, n + t),
         "cost_type": pa.concat_arrays([constant("onboarding", n), constant("support", t)]),
         "account_id": pa.concat_arrays([accounts.ids, ticket_account]),
-        "csm": pa.concat_arrays([pa.array([csm_name(c) for c in accounts.csm.tolist()]),
-                                 pa.array([csm_name(c) for c in
-                                           accounts.csm[tickets.account].tolist()])]),
+        "csm": pa.concat_arrays([
+            pa.array([csm_name(c) for c in accounts.csm.tolist()], pa.string()),
+            pa.array([csm_name(c) for c in accounts.csm[tickets.account].tolist()],
+                     pa.string())]),
         "note": pa.concat_arrays([
             concat("Onboarding of a ", pa.array(list(catalog.TIERS)).take(
                 pa.array(accounts.tier)), " account"),

@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from successlink.synth import canonical_accounts, costs, truth
-from successlink.synth.affiliates import draw_affiliates
+from successlink.synth.affiliates import Affiliates, draw_affiliates
 from successlink.synth.catalog import GENERATOR_VERSION
 from successlink.synth.chunk import AFFILIATES, PLAN, build_chunk, stream
 from successlink.synth.outputs import Output, ParquetFiles, RealFiles
 from successlink.synth.periods import epoch_seconds, months_between
-from successlink.synth.world import Window, csm_count, plan_acquisitions
+from successlink.synth.world import AcquisitionPlan, Window, csm_count, plan_acquisitions
 
 CHUNK_ACCOUNTS = 20_000
 DEFAULT_MONTHS_DAYS = 730
@@ -102,19 +103,8 @@ def generate_world(out_dir: Path, *, customers: int, end: date,
     output: Output = (RealFiles if formats == "real" else ParquetFiles)(
         out_dir, window, seed, members.ids)
     truths = truth.TruthFiles(out_dir / "truth")
-    active = np.zeros(len(months_between(window.start, window.horizon)), np.int64)
-    chunks = range(0, customers, CHUNK_ACCOUNTS)
-    for number, first in enumerate(chunks):
-        chunk = build_chunk(number, first, min(first + CHUNK_ACCOUNTS, customers), plan,
-                            members, customers, window, seed, events_per_account_month)
-        output.write(chunk)
-        truths.write(truth.account_table(chunk.accounts, chunk.life, chunk.organizations,
-                                         members.ids),
-                     truth.health_table(chunk.accounts, chunk.life.periods))
-        active += costs.active_by_month(chunk.life.periods, window)
-        if on_progress is not None:
-            on_progress((number + 1) / (len(chunks) + 1), f"{first + len(chunk.accounts):,} "
-                        f"of {customers:,} accounts")
+    active = _write_chunks(output, truths, plan, members, customers, window, seed,
+                           events_per_account_month, on_progress)
     files = output.close(costs.pooled_columns(window, csm_count(customers), active),
                          canonical_accounts.affiliates_table(members, referred))
     files.update(truths.close(truth.affiliate_table(members, referred)))
@@ -124,6 +114,26 @@ def generate_world(out_dir: Path, *, customers: int, end: date,
     if on_progress is not None:
         on_progress(1.0, "done")
     return summary
+
+
+def _write_chunks(output: Output, truths: truth.TruthFiles, plan: AcquisitionPlan,
+                  members: Affiliates, customers: int, window: Window, seed: int, rate: float,
+                  on_progress: Progress | None) -> npt.NDArray[np.int64]:
+    """Build and write every chunk of accounts; returns accounts in service per month."""
+    active = np.zeros(len(months_between(window.start, window.horizon)), np.int64)
+    starts = range(0, customers, CHUNK_ACCOUNTS)
+    for number, first in enumerate(starts):
+        stop = min(first + CHUNK_ACCOUNTS, customers)
+        chunk = build_chunk(number, first, stop, plan, members, customers, window, seed, rate)
+        output.write(chunk)
+        truths.write(truth.account_table(chunk.accounts, chunk.life, chunk.organizations,
+                                         members.ids),
+                     truth.health_table(chunk.accounts, chunk.life.periods))
+        active += costs.active_by_month(chunk.life.periods, window)
+        if on_progress is not None:
+            on_progress((number + 1) / (len(starts) + 1),
+                        f"{stop:,} of {customers:,} accounts")
+    return active
 
 
 def _clear(out_dir: Path) -> None:
@@ -143,7 +153,8 @@ def _manifest(out_dir: Path, summary: WorldSummary, rate: float) -> None:
         "seed": summary.seed,
         "arguments": {"customers": summary.customers, "affiliates": summary.affiliates,
                       "start": summary.start.isoformat(), "end": summary.end.isoformat(),
-                      "events_per_account_month": rate, "formats": summary.formats},
+                      "events_per_account_month": float(rate),
+                      "formats": summary.formats},
         "window": {"start": f"{summary.start.isoformat()}T00:00:00Z",
                    "before": f"{(summary.end + timedelta(days=1)).isoformat()}T00:00:00Z"},
         "files": summary.files,

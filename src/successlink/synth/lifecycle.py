@@ -163,11 +163,16 @@ def _run(cohort: _Cohort, window: Window, rng: np.random.Generator) -> list[Peri
             return blocks
         start = start[live]
         end = add_months(cohort.anchor[live], k + 1)
-        if k > 0:
-            blocks.append(_changes(cohort, live, k, start, end, window, rng))
-        billed = ~cohort.annual[live] | (k % 12 == 0)
+        annual = cohort.annual[live]
+        if k > 0 and k % 12 == 0:  # annual plans change at renewal, before it is invoiced
+            blocks.append(_changes(cohort, live[annual], k, start[annual], end[annual],
+                                   window, rng))
+        billed = ~annual | (k % 12 == 0)
         blocks.append(_period_block(cohort, live, k, start, np.minimum(end, window.horizon),
                                     end, billed=billed))
+        if k > 0:  # monthly plans change during the period: the next invoice shows it
+            blocks.append(_changes(cohort, live[~annual], k, start[~annual], end[~annual],
+                                   window, rng))
         blocks += _churn(cohort, live, k, start, end, window, rng)
         _drift(cohort, live, rng)
         k += 1
@@ -281,6 +286,3 @@ def _reactivate(first: _Cohort, accounts: Accounts, window: Window,
     return _cohort(rows, 1, back[chosen], back[chosen], np.zeros(len(rows), dtype=bool),
                    accounts, first.tier[chosen].copy(), first.seats[chosen].copy(), health,
                    np.ones(len(rows), dtype=bool))
-
-
-__all__ = ["INVOLUNTARY", "PAYMENT_FAILED_REASON", "hazard", "simulate"]

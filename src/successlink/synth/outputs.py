@@ -44,7 +44,13 @@ def _shared(sink: CanonicalCsv | ParquetTables, chunk: Chunk, affiliate_ids: lis
 
 
 class RealFiles:
-    """The vendors' export formats, time-ordered where the vendor's export is."""
+    """The vendors' export formats.
+
+    Stripe events, Zendesk tickets and survey answers are in time order across the whole
+    world (merged from sorted runs on disk). Segment files, like an S3 export, are not: each
+    chunk of accounts writes its identify, sign-up and group calls, then its track and page
+    calls in time-sorted slices.
+    """
 
     def __init__(self, root: Path, window: Window, seed: int, affiliate_ids: list[str]) -> None:
         self.root, self.window, self.seed, self.affiliate_ids = root, window, seed, affiliate_ids
@@ -61,6 +67,7 @@ class RealFiles:
         self.contacts = _Csv(root / "hubspot" / "contacts.csv", crm.CONTACT_HEADER)
 
     def write(self, chunk: Chunk) -> None:
+        """Write one chunk of accounts."""
         accounts = chunk.accounts
         stripe_events.write_events(accounts, chunk.life, chunk.billing, self.window, self.seed,
                                    self.affiliate_ids, self.stripe.add)
@@ -70,11 +77,9 @@ class RealFiles:
         for key, line in zendesk.user_lines(accounts, chunk.tickets):
             self.users.add(key, line)
         self.organizations.extend(zendesk.organization_lines(accounts, chunk.organizations))
-        for answers in (chunk.nps, chunk.csat):
-            spool = self.answers[surveys.KINDS[int(answers.kind[0])]] if len(answers) else None
+        for kind, answers in zip(surveys.KINDS, (chunk.nps, chunk.csat), strict=True):
             for key, cells in surveys.csv_rows(accounts, answers):
-                assert spool is not None
-                spool.add(key, _csv_line(cells))
+                self.answers[kind].add(key, _csv_line(cells))
         self.companies.rows(crm.company_rows(accounts, chunk.company_created, chunk.stage))
         self.contacts.rows(crm.contact_rows(accounts, chunk.contacts))
         _shared(self.canonical, chunk, self.affiliate_ids)
@@ -91,6 +96,7 @@ class RealFiles:
             pa.default_memory_pool().release_unused()  # keep the peak to one batch
 
     def close(self, pooled_costs: Columns, affiliates: Columns) -> dict[str, int]:
+        """Finish every file; records per file."""
         self.canonical.write("cs_costs", pooled_costs)
         self.canonical.write("affiliates", affiliates)
         counts = {"stripe/events.jsonl": _write_lines(self.root / "stripe" / "events.jsonl",
@@ -132,6 +138,7 @@ class ParquetFiles:
         self.tables = ParquetTables(root / "canonical")
 
     def write(self, chunk: Chunk) -> None:
+        """Write one chunk of accounts."""
         a, life, billing, seed = chunk.accounts, chunk.life, chunk.billing, self.seed
         write = self.tables.write
         write("accounts", ca.accounts_table(a, chunk.stage, chunk.company_created))
@@ -156,6 +163,7 @@ class ParquetFiles:
         _shared(self.tables, chunk, self.affiliate_ids)
 
     def close(self, pooled_costs: Columns, affiliates: Columns) -> dict[str, int]:
+        """Finish every file; records per file."""
         self.tables.write("cs_costs", pooled_costs)
         self.tables.write("affiliates", affiliates)
         return self.tables.close()
@@ -172,11 +180,13 @@ class _Csv:
         self.count = 0
 
     def rows(self, rows: Iterable[list[Any]]) -> None:
+        """Append rows."""
         for row in rows:
             self.writer.writerow(row)
             self.count += 1
 
     def close(self) -> int:
+        """Finish every file; records per file."""
         self.handle.close()
         return self.count
 
@@ -191,11 +201,13 @@ class _JsonList:
         self.count = 0
 
     def extend(self, objects: list[bytes]) -> None:
+        """Append serialised objects."""
         for obj in objects:
             self.handle.write((b",\n" if self.count else b"") + obj)
             self.count += 1
 
     def close(self) -> int:
+        """Finish every file; records per file."""
         self.handle.write(b'\n],"count":%d,"next_page":null,"previous_page":null}\n'
                           % self.count)
         self.handle.close()

@@ -110,6 +110,7 @@ class _Walker:
         self.first_end = np.where(life.lives.trial, life.lives.anchor, first_end).tolist()
 
     def handlers(self) -> dict[int, Callable[[int, int], None]]:
+        """The handler of each moment kind."""
         return {CUSTOMER: self.customer, SUB_CREATED: self.sub_created,
                 OPEN_INVOICE: self.open_invoice, FREE_PAID: self.free_paid,
                 TRIAL_END: self.trial_end, CHANGE: self.change,
@@ -118,6 +119,7 @@ class _Walker:
                 DISPUTE: self.dispute, DELETED: self.deleted}
 
     def start_account(self, row: int) -> None:
+        """Forget the previous account's objects; the next moments are this one's."""
         self.row, self.seq = row, 0
         self.subs.clear()
         self.invoices.clear()
@@ -145,12 +147,14 @@ class _Walker:
         self._event(f"customer.subscription.{kind}", at, obj, previous)
 
     def customer(self, at: int, row: int) -> None:
+        """customer.created: the account signs up."""
         f = self.facts
         self._event("customer.created", at, so.customer(
             self.ids.customers[row], f.account_ids[row], f.affiliates[row], f.emails[row],
             f.names[row], f.countries[row], at, self.ids.prefixes[row]))
 
     def checkout(self, at: int, row: int) -> None:
+        """checkout.session.completed: the session carries the referral code."""
         f = self.facts
         self._event("checkout.session.completed", at, so.checkout_session(
             self.ids.sessions[row], self.ids.customers[row], self.ids.subscriptions[
@@ -158,6 +162,7 @@ class _Walker:
             f.first_total[row], f.eur[row], at - 60))
 
     def sub_created(self, at: int, life: int) -> None:
+        """customer.subscription.created: trialing, or active from the first invoice."""
         f, row = self.facts, self.row
         trial = f.life_trial[life]
         anchor = f.life_anchor[life]
@@ -194,6 +199,7 @@ class _Walker:
             billed=copy.copy(sub))
 
     def free_paid(self, at: int, row: int) -> None:
+        """invoice.paid for the zero invoice that opens a trial."""
         inv = self.invoices[row]
         inv.status, inv.paid_at = "paid", at
         self._invoice_event("invoice.paid", at, inv)
@@ -204,6 +210,7 @@ class _Walker:
                                          self.basil, self.catalog_created))
 
     def trial_end(self, at: int, life: int) -> None:
+        """customer.subscription.updated: the trial converts."""
         sub = self.subs[self.facts.life_no[life]]
         sub.status = "active"
         previous: Json = {"status": "trialing"}
@@ -212,6 +219,7 @@ class _Walker:
         self._sub(at, sub, previous=previous)
 
     def change(self, at: int, row: int) -> None:
+        """customer.subscription.updated with the old items (and plan, quantity) as before."""
         f = self.facts
         sub = self.subs[f.change_life[row]]
         old_items = so.items(sub, self.basil, self.catalog_created)
@@ -228,12 +236,14 @@ class _Walker:
         self._sub(at, sub, previous=previous)
 
     def cancel_request(self, at: int, life: int) -> None:
+        """customer.subscription.updated: cancellation at period end requested."""
         sub = self.subs[self.facts.life_no[life]]
         sub.cancel_at, sub.canceled_at = self.facts.life_ended[life], at
         self._sub(at, sub, previous={"cancel_at": None, "cancel_at_period_end": False,
                                      "canceled_at": None})
 
     def deleted(self, at: int, life: int) -> None:
+        """customer.subscription.deleted, with the reason and the customer's feedback."""
         f = self.facts
         sub = self.subs[f.life_no[life]]
         sub.status, sub.ended_at = "canceled", at
@@ -246,6 +256,7 @@ class _Walker:
         self._sub(at, sub, "deleted")
 
     def attempt(self, at: int, row: int) -> None:
+        """A payment attempt: charge.succeeded / charge.failed and the invoice's event."""
         f = self.facts
         inv = self.invoices[f.charge_invoice[row]]
         failure = f.charge_failure[row]
@@ -289,11 +300,13 @@ class _Walker:
             self._sub(at, sub, previous={"status": "past_due"})
 
     def write_off(self, at: int, row: int) -> None:
+        """invoice.marked_uncollectible when dunning ends the subscription."""
         inv = self.invoices[row]
         inv.status, inv.written_off_at, inv.next_attempt = "uncollectible", at, None
         self._invoice_event("invoice.marked_uncollectible", at, inv)
 
     def refund(self, at: int, row: int) -> None:
+        """charge.refunded (and refund.created in the Basil shape)."""
         f = self.facts
         ch = self.charges[f.refund_charge[row]]
         before, old_refunds = ch.refunded, list(ch.refunds or [])
@@ -310,6 +323,7 @@ class _Walker:
             self._event("refund.created", at, obj)
 
     def dispute(self, at: int, row: int) -> None:
+        """charge.dispute.created."""
         f = self.facts
         ch = self.charges[f.dispute_charge[row]]
         ch.disputed = True

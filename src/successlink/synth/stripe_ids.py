@@ -73,6 +73,7 @@ class StripeIds:
     @classmethod
     def build(cls, accounts: Accounts, life: Lifecycle, billing: Billing,
               seed: int) -> StripeIds:
+        """The ids of one chunk's accounts, subscriptions and payments."""
         index = accounts.index
         lives, inv, ch = life.lives, billing.invoices, billing.charges
         life_numbers = index[lives.account] * 4 + lives.life

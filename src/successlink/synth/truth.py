@@ -92,7 +92,8 @@ def account_table(accounts: Accounts, life: Lifecycle, organizations: B,
         pa.array(periods.health[last_period]), pa.array(periods.hazard[last_period]),
         pa.array(accounts.fraud), pa.array(accounts.self_referral), pa.array(reactivated),
         instants(np.where(reactivated, first_end, -1)),
-        pa.array([csm_name(c) for c in accounts.csm.tolist()]), accounts.customer_ids,
+        pa.array([csm_name(c) for c in accounts.csm.tolist()], pa.string()),
+        accounts.customer_ids,
         pick(_API, accounts.basil.astype(np.int64)),
         pc.if_else(pa.array(accounts.in_crm), as_text(COMPANY_ID_BASE + index), None),
         pc.if_else(pa.array(organizations), as_text(ORGANIZATION_ID_BASE + index), None),
@@ -137,12 +138,14 @@ class TruthFiles:
         self.counts = {"truth/accounts.parquet": 0, "truth/monthly_health.parquet": 0}
 
     def write(self, accounts: pa.Table, health: pa.Table) -> None:
+        """Append one chunk's rows."""
         self.accounts.write_table(accounts)
         self.health.write_table(health, row_group_size=1_000_000)
         self.counts["truth/accounts.parquet"] += accounts.num_rows
         self.counts["truth/monthly_health.parquet"] += health.num_rows
 
     def close(self, affiliates: pa.Table) -> dict[str, int]:
+        """Finish the files and write the affiliates and the README."""
         self.accounts.close()
         self.health.close()
         pq.write_table(affiliates, self.folder / "affiliates.parquet", compression="zstd")

@@ -101,6 +101,7 @@ class SortedSpool:
         self.count = 0
 
     def add(self, key: bytes, line: bytes) -> None:
+        """Queue a line under its sort key (fixed-width bytes)."""
         start = len(self._data)
         self._data += line
         self._entries.append((key, self.count, start, len(self._data)))
@@ -160,6 +161,7 @@ class ParquetTables:
         self.counts: dict[str, int] = {}
 
     def path(self, table: str) -> Path:
+        """Where a table's rows go."""
         if table in self.partitioned:
             return self.folder / table / "part-00000.parquet"
         return self.folder / f"{table}.parquet"
