@@ -72,6 +72,31 @@ class CrmSettings(BaseModel):
                                      description="raw buying role (lower case) -> role")
 
 
+class MetricsSettings(BaseModel):
+    """How customer metrics are measured (see docs/metrics/)."""
+
+    currency: str = Field("USD", description="Reporting currency of every money metric.")
+    fx_rates: dict[str, float] = Field(
+        default_factory=lambda: {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CAD": 0.73,
+                                 "AUD": 0.66, "CHF": 1.13},
+        description="Units of the reporting currency per one unit of each currency (fixed "
+                    "rates; set your own). Amounts in a currency without a rate are left out "
+                    "of money metrics and counted in the score run's warnings.")
+    gross_margin: float = Field(0.8, gt=0, le=1, description="Gross margin for margin LTV.")
+    key_features: list[str] = Field(
+        default_factory=lambda: ["Integration Connected", "Workflow Automated", "Invite Sent",
+                                 "Alert Configured", "API Key Created"],
+        description="Usage events whose adoption is measured per account.")
+    usage_window_days: int = Field(30, ge=1, description="Recent usage window (vs the one before).")
+    support_window_days: int = Field(90, ge=1, description="Window for ticket counts.")
+    cost_drivers: dict[str, str] = Field(
+        default_factory=lambda: {"support": "tickets", "onboarding": "new_accounts",
+                                 "*": "even"},
+        description="Pooled cost type -> driver spreading it over active accounts: even, "
+                    "tickets, seats, mrr or new_accounts ('*' for every other type).")
+    max_lifetime_months: float = Field(120, gt=0, description="Cap on expected lifetime in LTV.")
+
+
 class Settings(BaseModel):
     """Everything configurable, for one workspace."""
 
@@ -81,6 +106,7 @@ class Settings(BaseModel):
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     surveys: SurveySettings = Field(default_factory=lambda: SurveySettings(kind=None))
     crm: CrmSettings = Field(default_factory=CrmSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)  # type: ignore[arg-type]
 
     @property
     def warehouse_url(self) -> str:
