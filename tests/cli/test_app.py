@@ -92,3 +92,13 @@ def test_sources_lists_every_adapter(capsys):
     out = capsys.readouterr().out
     for name in ("stripe", "segment", "zendesk", "surveys", "hubspot", "canonical"):
         assert name in out
+
+
+def test_an_out_of_range_option_is_a_usage_error_not_a_traceback(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = run(["--workspace", str(tmp_path), "synth", "--out", str(tmp_path / "w"),
+                "--affiliates", "3"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "--affiliates" in err and "50" in err

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from successlink import __version__
@@ -69,9 +68,13 @@ def run(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except typer.Abort:
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except typer.TyperException as exc:  # bad option values and usage errors (typer's click)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            AppContext().err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return int(getattr(exc, "exit_code", 2))
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Materialise metrics, health and scorecards as of a date, keeping one snapshot per day."""
