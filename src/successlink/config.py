@@ -97,6 +97,28 @@ class MetricsSettings(BaseModel):
     max_lifetime_months: float = Field(120, gt=0, description="Cap on expected lifetime in LTV.")
 
 
+class ScorecardSettings(BaseModel):
+    """How affiliates and channels are judged (see docs/metrics/scorecard.md)."""
+
+    horizon_days: int = Field(365, ge=30, description="Horizon of RMST and the retention figure.")
+    assumed_commission_rate: float = Field(
+        0.2, ge=0, le=1, description="Share of a referred account's net revenue in its first "
+        "`commission_months` assumed paid as commission while no ledger exists yet.")
+    commission_months: int = Field(12, ge=1, description="Months of revenue commissionable.")
+    quality_weights: dict[str, float] = Field(
+        default_factory=lambda: {"retention": 0.30, "value": 0.25, "health": 0.15,
+                                 "nps": 0.10, "expansion": 0.10, "support": 0.10},
+        description="Weights of the quality components (normalised).")
+    tiers: dict[str, float] = Field(
+        default_factory=lambda: {"platinum": 80, "gold": 65, "silver": 45, "bronze": 0},
+        description="Suggested tier by minimum quality score, best first.")
+    min_accounts_for_tier: int = Field(3, ge=1, description="Fewer referred accounts: 'new'.")
+    early_refund_days: int = Field(60, ge=1, description="Churn with a refund or dispute within "
+                                   "this many days of starting counts as an early refund.")
+    review_early_refund_share: float = Field(0.3, ge=0, le=1, description="Early-refund share "
+                                             "that suggests a fraud review instead of a tier.")
+
+
 class Settings(BaseModel):
     """Everything configurable, for one workspace."""
 
@@ -107,6 +129,7 @@ class Settings(BaseModel):
     surveys: SurveySettings = Field(default_factory=lambda: SurveySettings(kind=None))
     crm: CrmSettings = Field(default_factory=CrmSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)  # type: ignore[arg-type]
+    scorecard: ScorecardSettings = Field(default_factory=ScorecardSettings)  # type: ignore[arg-type]
 
     @property
     def warehouse_url(self) -> str:
