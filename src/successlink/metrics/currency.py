@@ -46,5 +46,9 @@ def to_reporting(amount_minor: ir.NumericValue, currency: ir.StringValue,
 
 
 def as_minor(value: ir.NumericValue) -> ir.IntegerValue:
-    """Round a converted sum to whole minor units."""
-    return value.round().cast("int64")
+    """Round to whole minor units, halves up, the same on every backend.
+
+    ROUND itself is not portable: PostgreSQL rounds a double's halves to even, DuckDB away
+    from zero, so 3562.5 would be 3562 on one and 3563 on the other.
+    """
+    return (value.cast("float64") + 0.5).floor().cast("int64")
