@@ -110,13 +110,72 @@ class ScorecardSettings(BaseModel):
                                  "nps": 0.10, "expansion": 0.10, "support": 0.10},
         description="Weights of the quality components (normalised).")
     tiers: dict[str, float] = Field(
-        default_factory=lambda: {"platinum": 80, "gold": 65, "silver": 45, "bronze": 0},
-        description="Suggested tier by minimum quality score, best first.")
-    min_accounts_for_tier: int = Field(3, ge=1, description="Fewer referred accounts: 'new'.")
+        default_factory=lambda: {"platinum": 70.0, "gold": 55.0, "silver": 35.0, "bronze": 0.0},
+        description="Suggested tier by the lower end of the quality score's 90% interval.")
+    min_accounts_for_tier: int = Field(5, ge=1, description="Fewer referred accounts: 'new'.")
     early_refund_days: int = Field(60, ge=1, description="Churn with a refund or dispute within "
                                    "this many days of starting counts as an early refund.")
     review_early_refund_share: float = Field(0.3, ge=0, le=1, description="Early-refund share "
                                              "that suggests a fraud review instead of a tier.")
+
+
+class HealthSettings(BaseModel):
+    """Which health score config to use."""
+
+    config: str | None = Field(None, description="Health config TOML, relative to the "
+                               "workspace; default: the shipped profile (docs/metrics/health.md).")
+
+
+DEFAULT_ADVOCACY_WEIGHTS = {"health": 25.0, "nps": 20.0, "usage_level": 10.0, "usage_trend": 10.0,
+                   "tenure": 10.0, "expansion": 10.0, "support": 5.0, "ltv": 10.0}
+
+
+class AdvocateSettings(BaseModel):
+    """Who may be asked to become an affiliate, and how candidates are ranked."""
+
+    min_tenure_days: float = Field(
+        default=90, ge=0, description="Newer customers are not asked yet: their enthusiasm "
+        "is the sales promise, not the product.")
+    excluded_bands: list[str] = Field(default_factory=lambda: ["red"],
+                                      description="Health bands never asked (at risk).")
+    max_open_urgent_tickets: int = Field(
+        default=0, ge=0, description="More open urgent tickets excludes the account.")
+    max_escalations_90d: int = Field(
+        default=0, ge=0, description="More escalations in 90 days excludes the account.")
+    exclude_detractors: bool = Field(
+        default=True, description="Exclude accounts whose latest NPS answer is 0-6.")
+    exclude_affiliates: bool = Field(
+        default=True, description="Leave out accounts that already are affiliates "
+        "(affiliates.account_id).")
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_ADVOCACY_WEIGHTS),
+        description="Weight of each signal's points (normalised): health, nps, usage_level, "
+                    "usage_trend, tenure, expansion, support, ltv.")
+    missing_nps_points: float = Field(
+        default=30, ge=0, le=100, description="Points for no NPS answer: below a passive, "
+        "since advocacy wants evidence.")
+    full_active_days: float = Field(
+        default=20, gt=0, description="Active days in 30 worth full usage points.")
+    full_tenure_days: float = Field(default=730, gt=0,
+                                    description="Tenure worth full points.")
+    tickets_to_zero: float = Field(
+        default=5, gt=0, description="Tickets in 90 days that take the support points to 0.")
+    contacts_per_account: int = Field(default=4, ge=1,
+                                      description="People listed per advocate.")
+    cohort_share: float = Field(
+        default=0.1, gt=0, le=0.5, description="Share of paying accounts in the top (and "
+        "bottom) quality cohort.")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_signals(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(DEFAULT_ADVOCACY_WEIGHTS))
+        if unknown:
+            known = sorted(DEFAULT_ADVOCACY_WEIGHTS)
+            raise ValueError(f"unknown signal(s) {unknown}; known: {known}")
+        if any(w < 0 for w in weights.values()) or not any(w > 0 for w in weights.values()):
+            raise ValueError("weights must be >= 0 with at least one above 0")
+        return weights
 
 
 class Settings(BaseModel):
@@ -130,6 +189,8 @@ class Settings(BaseModel):
     crm: CrmSettings = Field(default_factory=CrmSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)  # type: ignore[arg-type]
     scorecard: ScorecardSettings = Field(default_factory=ScorecardSettings)  # type: ignore[arg-type]
+    health: HealthSettings = Field(default_factory=lambda: HealthSettings(config=None))
+    advocates: AdvocateSettings = Field(default_factory=AdvocateSettings)
 
     @property
     def warehouse_url(self) -> str:

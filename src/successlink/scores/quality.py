@@ -33,6 +33,7 @@ class Component:
     shrunk: F
     sd: F
     direction: float
+    n: F  # observations behind each group's raw estimate
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +53,7 @@ def _rate(name: str, k: F, n: F, direction: float = 1.0) -> Component:
         raw = np.where(n > 0, k / n, np.nan)
     post_a, post_b = k + shrunk.alpha, n - k + shrunk.beta
     sd = np.sqrt(post_a * post_b / ((post_a + post_b) ** 2 * (post_a + post_b + 1)))
-    return Component(name, raw, shrunk.mean, sd, direction)
+    return Component(name, raw, shrunk.mean, sd, direction, n)
 
 
 def _mean(name: str, groups: Groups, values: F, mask: np.ndarray | None,
@@ -61,7 +62,7 @@ def _mean(name: str, groups: Groups, values: F, mask: np.ndarray | None,
     has = n > 0
     if not np.any(has):
         nan = np.full(groups.ids.size, np.nan)
-        return Component(name, nan, nan, nan, direction)
+        return Component(name, nan, nan, nan, direction, n)
     # Standard errors from the pooled within-group spread: a small group's own spread is as
     # noisy as its mean (and zero for a group of one or of identical values).
     within = se * np.sqrt(n)
@@ -73,7 +74,7 @@ def _mean(name: str, groups: Groups, values: F, mask: np.ndarray | None,
     shrunk = shrink_means(np.where(has, mean, 0.0), np.where(has, se, np.inf))
     fill = shrunk.grand_mean
     return Component(name, np.where(has, mean, np.nan), np.where(has, shrunk.mean, fill),
-                     np.where(has, shrunk.sd, np.sqrt(max(shrunk.tau2, 0.0))), direction)
+                     np.where(has, shrunk.sd, np.sqrt(max(shrunk.tau2, 0.0))), direction, n)
 
 
 def components(accounts: Accounts, groups: Groups) -> tuple[Component, ...]:
@@ -103,6 +104,15 @@ def _spread(values: F) -> float:
     return float(np.std(finite)) if finite.size > 1 else 0.0
 
 
+def _scale(part: Component) -> float:
+    """How much the component differs between sources: the spread of the raw estimates of
+    the better-measured half. Their spread includes sampling noise, so a component on which
+    sources truly do not differ gets small z-scores rather than amplified noise."""
+    floor = max(10.0, float(np.median(part.n))) if part.n.size else 10.0
+    solid = part.raw[(part.n >= floor) & np.isfinite(part.raw)]
+    return (_spread(solid) if solid.size > 1 else 0.0) or _spread(part.raw) or 1.0
+
+
 def combine(parts: tuple[Component, ...], weights: Mapping[str, float]) -> Quality:
     """Weighted z-scores of the shrunk components, mapped to 0-100; raw alongside."""
     size = parts[0].shrunk.size if parts else 0
@@ -114,7 +124,7 @@ def combine(parts: tuple[Component, ...], weights: Mapping[str, float]) -> Quali
     for part in used:
         w = weights[part.name] / total
         centre = float(np.nanmean(part.shrunk))
-        scale = _spread(part.shrunk)
+        scale = _scale(part)
         shrunk = np.nan_to_num(part.shrunk, nan=centre)
         index = index + w * part.direction * (shrunk - centre) / scale
         raw = np.nan_to_num(part.raw, nan=centre)
@@ -130,12 +140,17 @@ def combine(parts: tuple[Component, ...], weights: Mapping[str, float]) -> Quali
                    high=to_score(index + _Z90 * sd), raw=to_score(raw_index), components=parts)
 
 
-def suggest_tier(score: F, accounts: F, early_refund_share: F, *, tiers: Mapping[str, float],
-                 min_accounts: int, review_share: float) -> tuple[list[str], list[str]]:
-    """A tier per group and the reason, in words."""
+def suggest_tier(score: F, low: F, accounts: F, early_refund_share: F, *,
+                 tiers: Mapping[str, float], min_accounts: int,
+                 review_share: float) -> tuple[list[str], list[str]]:
+    """A tier per group and the reason, in words.
+
+    Tiers go by the lower end of the 90% interval: a source earns a tier when we are fairly
+    sure it is at least that good, so three lucky accounts do not make a platinum affiliate.
+    """
     ladder = sorted(tiers.items(), key=lambda kv: -kv[1])
     names, reasons = [], []
-    for s, n, refund in zip(score, accounts, early_refund_share, strict=True):
+    for s, lo, n, refund in zip(score, low, accounts, early_refund_share, strict=True):
         if refund >= review_share and n >= 2:
             names.append("review")
             reasons.append(f"{refund:.0%} of referred accounts refunded or disputed and left "
@@ -144,7 +159,8 @@ def suggest_tier(score: F, accounts: F, early_refund_share: F, *, tiers: Mapping
             names.append("new")
             reasons.append(f"only {int(n)} referred account(s): too few to judge")
         else:
-            tier = next((t for t, floor in ladder if s >= floor), ladder[-1][0])
+            tier = next((t for t, floor in ladder if lo >= floor), ladder[-1][0])
             names.append(tier)
-            reasons.append(f"quality {s:.0f}/100 over {int(n)} referred accounts")
+            reasons.append(f"quality {s:.0f}/100 (90% sure above {lo:.0f}) over {int(n)} "
+                           "referred accounts")
     return names, reasons

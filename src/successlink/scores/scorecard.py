@@ -131,7 +131,7 @@ def score_sources(accounts: Accounts, kind: str, settings: ScorecardSettings
     quality = combine(components(members, groups), settings.quality_weights)
     referred = groups.count()
     early = _early_refund_share(members, groups, settings.early_refund_days)
-    tier, reason = suggest_tier(quality.score, referred, early, tiers=settings.tiers,
+    tier, reason = suggest_tier(quality.score, quality.low, referred, early, tiers=settings.tiers,
                                 min_accounts=settings.min_accounts_for_tier,
                                 review_share=settings.review_early_refund_share)
     columns: dict[str, Any] = {

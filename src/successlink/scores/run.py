@@ -1,0 +1,115 @@
+"""`successlink score`: materialise metrics, health and scorecards as of one day.
+
+Order matters and each step reads what the previous one stored: rollups -> program churn
+rate -> account_metrics -> account_health (+ components) -> source_scorecards (+ retention
+curves). Each table keeps one snapshot per as-of day; re-running a day replaces that day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import ibis.expr.types as ir
+
+from successlink.config import Settings
+from successlink.health.config import HealthConfig, load_health_config
+from successlink.health.scoring import score_health
+from successlink.metrics.account import Inputs, assemble, metric_parts
+from successlink.metrics.program import logo_churn
+from successlink.scores.cohorts import NEEDED, accounts_from
+from successlink.scores.rollups import DAY_EVENT, DAY_USER, ensure_rollups
+from successlink.scores.scorecard import scorecards
+from successlink.scores.snapshots import read_snapshot, replace_snapshot, replace_snapshot_arrow
+from successlink.warehouse.connect import Warehouse
+from successlink.warehouse.tables import CANONICAL_TABLES
+
+ACCOUNT_METRICS = "account_metrics"
+ACCOUNT_HEALTH = "account_health"
+HEALTH_COMPONENTS = "account_health_components"
+SOURCE_SCORECARDS = "source_scorecards"
+RETENTION_CURVES = "source_retention_curves"
+STEPS = ("usage rollups", "program churn", "account metrics", "health", "scorecards")
+
+PART_PREFIX = "_score_part_"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScoreReport:
+    """What one run stored, for the CLI to print."""
+
+    as_of: date
+    rows: dict[str, int] = field(default_factory=dict)
+    monthly_churn_rate: float = 0.0
+    rollups_rebuilt: bool = False
+
+
+def health_config(settings: Settings) -> HealthConfig:
+    """The workspace's health config, or the shipped default."""
+    if settings.health.config is None:
+        return load_health_config(None)
+    path = Path(settings.health.config)
+    return load_health_config(path if path.is_absolute() else settings.workspace / path)
+
+
+def inputs(wh: Warehouse) -> Inputs:
+    """The canonical tables (created empty where a source was never loaded) and rollups."""
+    for spec in CANONICAL_TABLES:
+        wh.ensure(spec)
+    tables = {spec.name: wh.table(spec.name) for spec in CANONICAL_TABLES}
+    return Inputs(tables, wh.table(DAY_EVENT), wh.table(DAY_USER))
+
+
+def store_parts(wh: Warehouse, parts: dict[str, ir.Table]) -> dict[str, ir.Table]:
+    """Store each metric family once, so the wide join reads small tables (and stays one
+    statement SQLite can parse)."""
+    stored = {}
+    for name, expr in parts.items():
+        wh.con.create_table(f"{PART_PREFIX}{name}", expr, overwrite=True)
+        stored[name] = wh.table(f"{PART_PREFIX}{name}")
+    return stored
+
+
+def drop_parts(wh: Warehouse, parts: dict[str, ir.Table]) -> None:
+    """Remove the scratch tables of a run."""
+    for name in parts:
+        wh.con.drop_table(f"{PART_PREFIX}{name}", force=True)
+
+
+def run_score(wh: Warehouse, settings: Settings, as_of: date,
+              progress: Progress = lambda step: None) -> ScoreReport:
+    """Score every account and source as of `as_of` and store the snapshots."""
+    config = health_config(settings)  # fail on a bad config before any work
+    report = ScoreReport(as_of)
+    progress(STEPS[0])
+    for spec in CANONICAL_TABLES:
+        wh.ensure(spec)
+    report.rollups_rebuilt = ensure_rollups(wh)
+    inp = inputs(wh)
+    progress(STEPS[1])
+    # A year's window: annual plans can only churn at renewal, so shorter windows undercount.
+    churn = logo_churn(inp["subscriptions"], as_of=as_of, window_days=365).to_pyarrow()
+    rate = churn.column("monthly_churn_rate")[0].as_py()
+    report.monthly_churn_rate = float(rate) if rate is not None else 0.0
+    progress(STEPS[2])
+    parts = store_parts(wh, metric_parts(inp, as_of=as_of, settings=settings.metrics))
+    metrics = assemble(parts, as_of=as_of, settings=settings.metrics,
+                       monthly_churn_rate=report.monthly_churn_rate)
+    report.rows[ACCOUNT_METRICS] = replace_snapshot(wh, ACCOUNT_METRICS, metrics, as_of)
+    drop_parts(wh, parts)
+    progress(STEPS[3])
+    stored = read_snapshot(wh, ACCOUNT_METRICS, as_of)
+    health, components = score_health(stored, config)
+    report.rows[ACCOUNT_HEALTH] = replace_snapshot(wh, ACCOUNT_HEALTH, health, as_of)
+    report.rows[HEALTH_COMPONENTS] = replace_snapshot(wh, HEALTH_COMPONENTS, components, as_of)
+    progress(STEPS[4])
+    accounts = accounts_from(stored.select(*NEEDED).to_pyarrow(),
+                             read_snapshot(wh, ACCOUNT_HEALTH, as_of).to_pyarrow(), as_of)
+    cards, curves = scorecards(accounts, as_of, settings.scorecard)
+    report.rows[SOURCE_SCORECARDS] = replace_snapshot_arrow(wh, SOURCE_SCORECARDS, cards, as_of)
+    report.rows[RETENTION_CURVES] = replace_snapshot_arrow(wh, RETENTION_CURVES, curves, as_of)
+    return report
