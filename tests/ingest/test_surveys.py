@@ -52,32 +52,33 @@ def test_delighted_nps_csv() -> None:
     sink, _ = read(DATA / "delighted_nps.csv")
     assert sink.rejects == []
     rows = by_id(sink)
-    assert rows["surveys:1001"] == {
-        "response_id": "surveys:1001", "account_id": "acc_acme",
+    assert rows["surveys:nps:1001"] == {
+        "response_id": "surveys:nps:1001", "account_id": "acc_acme",
         "respondent_email": "jane.doe@acme.com", "kind": "nps", "score": 9,
         "scale_min": 0, "scale_max": 10, "comment": 'Love the exports, "just works"',
         "responded_at": at(2024, 3, 4, 10), "source": "surveys",
     }
-    bob = rows["surveys:1002"]
+    bob = rows["surveys:nps:1002"]
     assert (bob["respondent_email"], bob["account_id"], bob["score"]) == (
         "bob@globex.io", None, 6)
     assert bob["comment"] == "Too slow,\nsometimes"
-    assert (rows["surveys:1003"]["score"], rows["surveys:1003"]["comment"]) == (10, None)
-    assert rows["surveys:1003"]["responded_at"] == at(2024, 3, 6, 8)
-    assert rows["surveys:1004"]["score"] == 0
-    assert rows["surveys:1004"]["responded_at"] == at(2024, 3, 7, 14, 15)  # 09:15 -0500
+    assert (rows["surveys:nps:1003"]["score"], rows["surveys:nps:1003"]["comment"]) == (10, None)
+    assert rows["surveys:nps:1003"]["responded_at"] == at(2024, 3, 6, 8)
+    assert rows["surveys:nps:1004"]["score"] == 0
+    assert rows["surveys:nps:1004"]["responded_at"] == at(2024, 3, 7, 14, 15)  # 09:15 -0500
 
 
 def test_kind_column_mixes_csat_and_nps_and_skips_other_types() -> None:
     sink, adapter = read(DATA / "delighted_mixed.csv")
     assert sink.rejects == []
     rows = by_id(sink)
-    assert set(rows) == {"surveys:3001", "surveys:3002", "surveys:3003"}
-    assert [rows["surveys:3001"][k] for k in ("kind", "score", "scale_min", "scale_max")] == [
+    assert set(rows) == {"surveys:csat:3001", "surveys:csat:3002", "surveys:nps:3003"}
+    assert [rows["surveys:csat:3001"][k] for k in ("kind", "score", "scale_min", "scale_max")] == [
         "csat", 5, 1, 5]
-    assert rows["surveys:3001"]["account_id"] == "acc_initech"
-    assert (rows["surveys:3002"]["score"], rows["surveys:3002"]["account_id"]) == (1, None)
-    assert [rows["surveys:3003"][k] for k in ("kind", "score", "scale_min", "scale_max")] == [
+    assert rows["surveys:csat:3001"]["account_id"] == "acc_initech"
+    second = rows["surveys:csat:3002"]
+    assert (second["score"], second["account_id"]) == (1, None)
+    assert [rows["surveys:nps:3003"][k] for k in ("kind", "score", "scale_min", "scale_max")] == [
         "nps", 8, 0, 10]
     assert (adapter.counts["records"], adapter.counts["ignored"]) == (4, 1)
 
@@ -86,11 +87,11 @@ def test_delighted_api_objects_as_json_lines() -> None:
     sink, _ = read(DATA / "survey_responses.jsonl")
     assert sink.rejects == []
     rows = by_id(sink)
-    erin = rows["surveys:2001"]
+    erin = rows["surveys:nps:2001"]
     assert (erin["respondent_email"], erin["account_id"], erin["kind"], erin["score"]) == (
         "erin@initech.com", "acc_initech", "nps", 8)
     assert (erin["responded_at"], erin["comment"]) == (at(2024, 3, 5, 12), None)
-    anon = rows["surveys:2002"]
+    anon = rows["surveys:nps:2002"]
     assert (anon["respondent_email"], anon["account_id"], anon["score"]) == (
         None, "acc_globex", 3)
     assert anon["responded_at"] == at(2024, 3, 8, 9, 30)
@@ -167,7 +168,7 @@ def test_bad_answers_are_rejected_by_field(tmp_path: Path, row: str,
                                            reason: str) -> None:
     text = HEADER + "1,a@acme.com,4,fine,2024-03-01T09:00:00Z\n" + row + "\n"
     sink, adapter = read_text(tmp_path, text, options)
-    assert [r["response_id"] for r in sink.rows["survey_responses"]] == ["surveys:1"]
+    assert [r["response_id"].rsplit(":", 1)[-1] for r in sink.rows["survey_responses"]] == ["1"]
     assert [(r.line, r.field) for r in sink.rejects] == [(3, field)]
     assert reason in sink.rejects[0].reason
     assert adapter.counts["rejected"] == 1
@@ -264,3 +265,25 @@ def test_every_json_answer_is_stored_rejected_or_skipped(tmp_path: Path,
     sink, adapter = read(path)
     _check_counts(sink, adapter)
     assert adapter.counts["records"] == len(records)
+
+
+def test_nps_and_csat_answers_with_the_same_id_are_different_answers(tmp_path: Path) -> None:
+    """Survey tools number each project's answers, so an NPS and a CSAT file share ids."""
+    nps, _ = read_text(tmp_path, HEADER + "7,a@acme.com,9,,2024-03-01 10:00:00 +0000\n",
+                       name="nps.csv")
+    csat, _ = read_text(tmp_path, HEADER + "7,a@acme.com,2,,2024-03-02 10:00:00 +0000\n",
+                        name="csat.csv")
+    rows = {**by_id(nps), **by_id(csat)}
+    assert (rows["surveys:nps:7"]["kind"], rows["surveys:nps:7"]["score"]) == ("nps", 9)
+    assert (rows["surveys:csat:7"]["kind"], rows["surveys:csat:7"]["score"]) == ("csat", 2)
+
+
+@pytest.mark.parametrize(("name", "kind"), [("csat.csv", "csat"), ("nps-2024.csv", "nps"),
+                                           ("Delighted CSAT export.csv", "csat"),
+                                           ("answers.csv", "nps")])
+def test_a_file_without_a_kind_column_takes_its_kind_from_its_name(
+        tmp_path: Path, name: str, kind: str) -> None:
+    sink, _ = read_text(tmp_path, HEADER + "7,a@acme.com,4,,2024-03-01 10:00:00 +0000\n",
+                        name=name)
+    (row,) = sink.rows["survey_responses"]
+    assert (row["kind"], row["scale_max"]) == (kind, 10 if kind == "nps" else 5)

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 from successlink.errors import ConfigError, InputFileError
@@ -115,6 +116,17 @@ def parse_responded_at(value: object, field: str) -> datetime:
         raise FieldError(field, value, "is outside the range of dates") from None
 
 
+def kind_from_name(path: Path) -> str | None:
+    """'csat' or 'nps' when the file's name says so (csat.csv, nps-2024.csv), else None.
+
+    A CSV without a kind column would otherwise be read as NPS, and a CSAT export's 1-5
+    answers would land as NPS detractors.
+    """
+    words = set(re.split(r"[^a-z]+", path.stem.lower()))
+    found = [kind for kind in SCALES if kind in words]
+    return found[0] if len(found) == 1 else None
+
+
 def record_kind(value: object, field: str, default: str | None) -> str | None:
     """nps or csat; None for a known survey type we skip; FieldError for anything else."""
     if default is not None:
@@ -131,9 +143,13 @@ def record_kind(value: object, field: str, default: str | None) -> str | None:
 
 def response_id(given: str | None, email: str | None, responded_at: datetime, kind: str,
                 score: int) -> str:
-    """The file's own id, else a hash of what the answer is, so re-loading it is idempotent."""
+    """The file's own id, else a hash of what the answer is, so re-loading it is idempotent.
+
+    The kind is part of the key: an NPS survey and a CSAT survey are separate projects in
+    survey tools, and their response ids overlap (Delighted numbers each project's answers).
+    """
     if given is not None:
-        return f"{SOURCE}:{given}"
+        return f"{SOURCE}:{kind}:{given}"
     content = "\x1f".join((email or "", responded_at.isoformat(), kind, str(score)))
     return f"{SOURCE}:{hashlib.sha256(content.encode()).hexdigest()[:24]}"
 
@@ -209,7 +225,7 @@ class SurveyAdapter:
     def read(self, source: SourceFile, sink: RowSink) -> None:
         """Read `source` into `sink`; InputFileError if it is not a survey export at all."""
         self.counts = Counter()
-        default_kind = survey_kind(source.options)
+        default_kind = survey_kind(source.options) or kind_from_name(source.path)
         seen: dict[str, int] = {}
         with open_binary(source.path, source.on_progress) as stream:
             records = (self._json_records(stream, source) if looks_like_json(stream)
