@@ -86,6 +86,7 @@ class CanonicalAdapter:
     @staticmethod
     def _read_parquet(spec: TableSpec, source: SourceFile, sink: RowSink) -> None:
         batch_sink = getattr(sink, "batch", None)
+        attach = getattr(sink, "attach_parquet", None)
         try:
             parquet = pq.ParquetFile(source.path)
         except (OSError, pa.ArrowInvalid) as exc:
@@ -96,6 +97,8 @@ class CanonicalAdapter:
             raise InputFileError(
                 f"column(s) {', '.join(unknown)} are not columns of {spec.name}",
                 where=source.display, hint="See docs/data-model.md for the table's columns.")
+        if attach is not None and attach(spec.name, parquet, source.path, source.on_progress):
+            return
         row = 1
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             table = pa.Table.from_batches([batch])

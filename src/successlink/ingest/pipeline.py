@@ -15,16 +15,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from successlink.errors import InputFileError
+from successlink.ingest.chunks import RowChunk
 from successlink.ingest.records import Adapter, IngestOptions, SourceFile, shorten
 from successlink.warehouse.connect import Warehouse
-from successlink.warehouse.load import SEQ, Stage, TableCounts, merge_rows
+from successlink.warehouse.load import SEQ, Stage, TableCounts, file_stamp, merge_rows
 from successlink.warehouse.rejects import LOADS, REJECTS
 from successlink.warehouse.tables import TABLES
-from successlink.warehouse.validate_arrow import validate_batch
+from successlink.warehouse.validate_arrow import has_canonical_types, is_clean, validate_batch
+
+PARQUET_CHECK_ROWS = 256_000
 
 
 @dataclass
@@ -46,28 +49,6 @@ class FileReport:
         return self.total("staged") + self.rejected
 
 
-class _Buffer:
-    """One table's pending rows as the adapter gave them, plus the line each came from.
-
-    Keeping the mappings and pivoting them to columns once per chunk costs well under a
-    microsecond a row; appending to a list per column on every row cost ten.
-    """
-
-    def __init__(self, names: tuple[str, ...]):
-        self.names = names
-        self.rows: list[Mapping[str, Any]] = []
-        self.lines: list[int] = []
-
-    def columns(self, table: str) -> dict[str, list[Any]]:
-        seen: set[str] = set()
-        for row in self.rows:
-            seen.update(row)
-        unknown = seen.difference(self.names)
-        if unknown:
-            raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
-        return {name: [row.get(name) for row in self.rows] for name in self.names}
-
-
 class StagingSink:
     """A RowSink that buffers rows column-wise and validates each chunk vectorised.
 
@@ -81,7 +62,7 @@ class StagingSink:
         self.stage = stage
         self.now = now
         self.chunk_rows = chunk_rows
-        self._buffers: dict[str, _Buffer] = {}
+        self._buffers: dict[str, RowChunk] = {}
         self._seq = 0
         self._rejects: list[dict[str, Any]] = []
         self._reject_meta = {"file_sha256": sha256, "file": file, "source": source,
@@ -92,7 +73,7 @@ class StagingSink:
     def row(self, table: str, values: Mapping[str, Any], *, line: int) -> bool:
         buffer = self._buffers.get(table)
         if buffer is None:
-            buffer = self._buffers[table] = _Buffer(TABLES[table].names)
+            buffer = self._buffers[table] = RowChunk(TABLES[table])
         buffer.rows.append(values)
         buffer.lines.append(line)
         if len(buffer.lines) >= self.chunk_rows:
@@ -106,6 +87,30 @@ class StagingSink:
             self.reject(first_line + index, f"{table}.{column}", value, reason)
         self._stage(table, good)
         return len(kept)
+
+    def attach_parquet(self, table: str, parquet: pq.ParquetFile, path: Path,
+                       on_progress: Callable[[int], None] | None = None) -> bool:
+        """Stage a whole Parquet file in place if it is clean; False to read it by batches.
+
+        On DuckDB a file whose columns have their canonical types and whose every batch
+        validation keeps as it is needs no copy through Python: the warehouse reads it
+        itself (several times faster). Any reject, or any value validation would change,
+        and the caller reads the file again the general way, so rejects stay the same.
+        """
+        spec = TABLES[table]
+        schema = parquet.schema_arrow
+        if not (self.stage.warehouse.reads_parquet(path) and has_canonical_types(spec, schema)):
+            return False
+        checked = file_stamp(path)
+        rows = 0
+        for batch in parquet.iter_batches(batch_size=PARQUET_CHECK_ROWS):
+            if not is_clean(spec, pa.Table.from_batches([batch]), self.now):
+                return False
+            rows += batch.num_rows
+            if on_progress is not None:
+                on_progress(rows)
+        self.stage.attach_parquet(spec, path, schema.names, rows, checked)
+        return True
 
     def reject(self, line: int, field: str, value: object, reason: str) -> None:
         self.rejected += 1
@@ -125,12 +130,7 @@ class StagingSink:
         buffer = self._buffers.pop(table, None)
         if buffer is None or not buffer.lines:
             return
-        spec = TABLES[table]
-        columns = buffer.columns(table)
-        for column in spec.columns:
-            if column.type == "json":
-                columns[column.name] = _json_text(columns[column.name])
-        good, _, rejects = validate_batch(spec, columns, self.now)
+        good, _, rejects = validate_batch(TABLES[table], buffer.columns(), self.now)
         for index, name, value, reason in rejects:
             self.reject(buffer.lines[index], f"{table}.{name}", value, reason)
         self._stage(table, good)
@@ -146,20 +146,6 @@ class StagingSink:
         for table in list(self._buffers):
             self._flush(table)
         self._flush_rejects()
-
-
-def _json_text(values: list[Any]) -> list[Any]:
-    """JSON columns hold text: serialise structured values once, at flush time."""
-    out: list[Any] = []
-    for value in values:
-        if value is None or isinstance(value, str):
-            out.append(value)
-            continue
-        try:
-            out.append(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
-        except TypeError:
-            out.append(value)  # left for the per-value check to reject with a reason
-    return out
 
 
 def file_sha256(path: Path) -> str:

@@ -9,7 +9,7 @@ SQLite executemany).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,12 @@ _IBIS_TYPES = {
     "string": "string", "int64": "int64", "float64": "float64", "bool": "boolean",
     "timestamp": "timestamp('UTC')", "date": "date", "json": "string",
 }
+_DUCKDB_TYPES = {
+    "string": "VARCHAR", "int64": "BIGINT", "float64": "DOUBLE", "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ", "date": "DATE", "json": "VARCHAR",
+}
+# DuckDB's read_parquet expands these as a glob: such paths take the general path.
+_GLOB_CHARS = frozenset("*?[]{}")
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32(), "json": pa.string(),
@@ -93,6 +99,13 @@ class Warehouse:
         if spec.name not in self.con.list_tables():
             self.con.create_table(spec.name, schema=ibis_schema(spec))
 
+    def ensure_all(self, specs: Iterable[TableSpec]) -> None:
+        """`ensure` for many tables, listing the existing ones once (each listing is a query)."""
+        existing = set(self.con.list_tables())
+        for spec in specs:
+            if spec.name not in existing:
+                self.con.create_table(spec.name, schema=ibis_schema(spec))
+
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
@@ -150,6 +163,23 @@ class Warehouse:
         self.execute(f"DROP TABLE IF EXISTS {quote(name)}")
         self.con.create_table(name, schema=schema, temp=True)
 
+    def reads_parquet(self, path: Path) -> bool:
+        """Whether `parquet_view` can serve this file (DuckDB, and a path that is no glob)."""
+        return self.dialect == "duckdb" and not _GLOB_CHARS.intersection(str(path))
+
+    def parquet_view(self, name: str, path: Path, spec: TableSpec, present: Sequence[str],
+                     seq: str) -> None:
+        """DuckDB: a temp view reading the Parquet file as the spec's columns plus `seq`
+        (the 1-based row number), so a clean file is staged without copying it through
+        Python. Columns the file lacks read as nulls."""
+        exprs = [quote(c.name) if c.name in present else
+                 f"CAST(NULL AS {_DUCKDB_TYPES[c.type]}) AS {quote(c.name)}"
+                 for c in spec.columns]
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS SELECT {', '.join(exprs)}, "
+            f"file_row_number + 1 AS {quote(seq)} FROM read_parquet("
+            f"{sql_text(str(path.resolve()))}, file_row_number = true)")
+
     def append_arrow(self, name: str, batch: pa.Table) -> None:
         """Bulk-append an Arrow table whose columns match `name` by position and name."""
         if batch.num_rows == 0:
@@ -171,6 +201,11 @@ class Warehouse:
             marks = ", ".join("?" for _ in batch.column_names)
             rows = zip(*(_sqlite_values(c) for c in batch.columns), strict=True)
             self.raw.executemany(f"INSERT INTO {quote(name)} ({cols}) VALUES ({marks})", rows)
+
+
+def sql_text(value: str) -> str:
+    """A single-quoted SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _sqlite_values(column: pa.ChunkedArray) -> list[Any]:

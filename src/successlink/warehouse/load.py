@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from successlink.errors import InputFileError
 from successlink.warehouse.connect import Warehouse, arrow_schema, ibis_schema, quote
 from successlink.warehouse.resolve import derived_identities, resolve_accounts
 from successlink.warehouse.tables import TABLES, TableSpec
@@ -60,6 +62,9 @@ class Stage:
         self.warehouse = warehouse
         self.tag = uuid.uuid4().hex[:10]
         self._created: set[str] = set()
+        self._views: set[str] = set()
+        # Files read in place by a view, with the (size, mtime) they had when checked.
+        self._sources: dict[Path, tuple[int, int]] = {}
         self.staged: dict[str, int] = {}
 
     def name(self, table: str) -> str:
@@ -75,21 +80,43 @@ class Stage:
         self.warehouse.append_arrow(target, batch)
         self.staged[spec.name] = self.staged.get(spec.name, 0) + batch.num_rows
 
+    def attach_parquet(self, spec: TableSpec, path: Path, present: Sequence[str],
+                       rows: int, checked: tuple[int, int]) -> None:
+        """Stage a whole, already validated Parquet file by reading it in place (DuckDB).
+
+        `checked` is the file's (size, mtime_ns) when it was validated: `merge` refuses
+        the file if it changed since, as the rows it would read are not the ones checked.
+        """
+        target = self.name(spec.name)
+        self.warehouse.parquet_view(target, path, spec, present, SEQ)
+        self._views.add(target)
+        self._sources[path] = checked
+        self.staged[spec.name] = self.staged.get(spec.name, 0) + rows
+
     def drop(self) -> None:
         for name in self._created:
             self.warehouse.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        for name in self._views:
+            self.warehouse.execute(f"DROP VIEW IF EXISTS {quote(name)}")
         self._created.clear()
+        self._views.clear()
+
+    def _check_sources(self) -> None:
+        for path, checked in self._sources.items():
+            if file_stamp(path) != checked:
+                raise InputFileError("the file changed while it was being loaded",
+                                     where=str(path), hint="Load it again once it is complete.")
 
     def merge(self, *, rules: Sequence[str], now: datetime) -> MergeResult:
         """Resolve, de-duplicate and merge every staged table, in one transaction."""
-        for spec in TABLES.values():
-            self.warehouse.ensure(spec)
+        self.warehouse.ensure_all(TABLES.values())
         order = list(MERGE_ORDER) + [t for t in TABLES if t not in MERGE_ORDER]
         result = MergeResult()
         with self.warehouse.transaction():
             for name in order:
                 if name in self.staged:
                     result.tables[name] = self._merge_one(TABLES[name], rules, now)
+            self._check_sources()
         return result
 
     def _merge_one(self, spec: TableSpec, rules: Sequence[str], now: datetime) -> TableCounts:
@@ -97,12 +124,22 @@ class Stage:
         rows = wh.table(self.name(spec.name))
         if spec.match or spec.creates_accounts:
             rows = resolve_accounts(spec, rows, wh.table("account_identities"), rules)
-        counts = merge_rows(wh, spec, rows, tag=self.tag, staged=self.staged[spec.name])
+        # Resolution never changes a key other than account_id, so the key checks can read
+        # the plain staged rows and skip the identity joins.
+        keys = None if "account_id" in spec.key else wh.table(self.name(spec.name))
+        counts = merge_rows(wh, spec, rows, tag=self.tag, staged=self.staged[spec.name],
+                            keys=keys)
         for links in derived_identities(spec, _winners(spec, rows), now):
             ident = TABLES["account_identities"]
             linked = links.mutate(**{SEQ: ibis.literal(0, type="int64")})
             merge_rows(wh, ident, linked, tag=self.tag + "i", staged=None)
         return counts
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns): what tells a file changed between two reads."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _winners(spec: TableSpec, rows: ir.Table) -> ir.Table:
@@ -114,24 +151,23 @@ def _winners(spec: TableSpec, rows: ir.Table) -> ir.Table:
 
 
 def merge_rows(wh: Warehouse, spec: TableSpec, rows: ir.Table, *, tag: str,
-               staged: int | None) -> TableCounts:
-    """Merge `rows` (spec columns + _seq) into the spec's table; counts what changed."""
+               staged: int | None, keys: ir.Table | None = None) -> TableCounts:
+    """Merge `rows` (spec columns + _seq) into the spec's table; counts what changed.
+
+    `keys`, if given, holds the same key values as `rows` more cheaply (before resolution).
+    """
     wh.ensure(spec)
-    winners = _winners(spec, rows)
     target = wh.table(spec.name)
-    decided = _decide(spec, winners, target)
-    scratch = f"_merge_{spec.name}_{tag}"
-    wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
-    wh.execute(f"CREATE TEMP TABLE {quote(scratch)} AS {wh.compile(decided)}")
-    by_status = dict(wh.execute(
-        f"SELECT _status, COUNT(*) FROM {quote(scratch)} GROUP BY _status"))
+    unique = _keys_unique(wh, spec, rows if keys is None else keys)
+    if unique and not _overlaps(wh, spec, rows if keys is None else keys):
+        return _insert_new(wh, spec, rows, staged)
     has_account = "account_id" in spec.column_index
-    matched = 0
-    if has_account:
-        matched = wh.execute(
-            f"SELECT COUNT(*) FROM {quote(scratch)} WHERE account_id IS NOT NULL")[0][0]
-    _apply(wh, spec, scratch, has_updates=by_status.get("update", 0) > 0)
-    wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+    if unique:
+        # A view: the join below needs a relation of its own, as `_winners` makes one.
+        by_status, matched = _merge_unique(wh, spec, _decide(spec, rows.view(), target), tag)
+    else:
+        by_status, matched = _merge_decided(wh, spec, _decide(spec, _winners(spec, rows),
+                                                              target), tag)
     total = sum(by_status.values())
     return TableCounts(
         staged=staged if staged is not None else total,
@@ -142,6 +178,82 @@ def merge_rows(wh: Warehouse, spec: TableSpec, rows: ir.Table, *, tag: str,
         matched=matched if has_account else 0,
         unmatched=(total - matched) if has_account else 0,
     )
+
+
+def _merge_decided(wh: Warehouse, spec: TableSpec, decided: ir.Table,
+                   tag: str) -> tuple[dict[str, int], int]:
+    """Materialise every row's fate once (the winners' window may break ties either way
+    if run twice), count it, and apply it: (rows by status, rows with an account)."""
+    scratch = f"_merge_{spec.name}_{tag}"
+    wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+    wh.execute(f"CREATE TEMP TABLE {quote(scratch)} AS {wh.compile(decided)}")
+    by_status = dict(wh.execute(
+        f"SELECT _status, COUNT(*) FROM {quote(scratch)} GROUP BY _status"))
+    matched = 0
+    if "account_id" in spec.column_index:
+        matched = wh.execute(
+            f"SELECT COUNT(*) FROM {quote(scratch)} WHERE account_id IS NOT NULL")[0][0]
+    _apply(wh, spec, scratch, has_updates=by_status.get("update", 0) > 0)
+    wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+    return by_status, matched
+
+
+def _merge_unique(wh: Warehouse, spec: TableSpec, decided: ir.Table,
+                  tag: str) -> tuple[dict[str, int], int]:
+    """Rows with unique keys: count their fates without storing them, then copy only the
+    rows that change anything. Re-loading a file copies nothing at all."""
+    account = "COUNT(account_id)" if "account_id" in spec.column_index else "0"
+    counted = wh.execute(f"SELECT _status, COUNT(*), {account} FROM "
+                         f"({wh.compile(decided)}) _d GROUP BY _status")
+    by_status = {status: n for status, n, _ in counted}
+    matched = sum(m for _, _, m in counted)
+    if by_status.get("insert", 0) or by_status.get("update", 0):
+        scratch = f"_merge_{spec.name}_{tag}"
+        changes = decided.filter(decided._status.isin(("insert", "update")))
+        wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+        wh.execute(f"CREATE TEMP TABLE {quote(scratch)} AS {wh.compile(changes)}")
+        _apply(wh, spec, scratch, has_updates=by_status.get("update", 0) > 0)
+        wh.execute(f"DROP TABLE IF EXISTS {quote(scratch)}")
+    return by_status, int(matched)
+
+
+def _keys_unique(wh: Warehouse, spec: TableSpec, rows: ir.Table) -> bool:
+    """True when no two rows share a key, so there is nothing to de-duplicate.
+
+    GROUP BY puts null keys together, as the window in `_winners` does.
+    """
+    groups = rows.group_by(list(spec.key)).aggregate(_n=rows.count())
+    return not wh.execute(wh.compile(groups.filter(groups._n > 1).select("_n").limit(1)))
+
+
+def _overlaps(wh: Warehouse, spec: TableSpec, rows: ir.Table) -> bool:
+    """True when some row's key is already stored (an empty table is answered at once)."""
+    table = quote(spec.name)
+    if not wh.execute(f"SELECT 1 FROM {table} LIMIT 1"):
+        return False
+    match = " AND ".join(f"_t.{quote(k)} = _r.{quote(k)}" for k in spec.key)
+    source = wh.compile(rows.select(*spec.key))
+    return bool(wh.execute(f"SELECT 1 FROM ({source}) _r WHERE EXISTS "
+                           f"(SELECT 1 FROM {table} _t WHERE {match}) LIMIT 1"))
+
+
+def _insert_new(wh: Warehouse, spec: TableSpec, rows: ir.Table,
+                staged: int | None) -> TableCounts:
+    """Every row is new and unique: insert them straight away, without comparing.
+
+    This is the first load of a file (and of most event files): it skips the
+    de-duplicating window, the join against the stored table and the scratch copy.
+    """
+    cols = ", ".join(quote(c) for c in spec.names)
+    source = wh.compile(rows.select(*spec.names))
+    total = wh.scalar(rows.count()) if staged is None else staged
+    matched = 0
+    if "account_id" in spec.column_index:
+        matched = wh.scalar(rows.account_id.count())
+    wh.execute(f"INSERT INTO {quote(spec.name)} ({cols}) SELECT {cols} FROM ({source}) _new")
+    has_account = "account_id" in spec.column_index
+    return TableCounts(staged=total, inserted=total, matched=matched,
+                       unmatched=(total - matched) if has_account else 0)
 
 
 def _decide(spec: TableSpec, winners: ir.Table, target: ir.Table) -> ir.Table:
