@@ -142,3 +142,14 @@ def test_duckdb_and_postgres_score_the_same_world_identically(
 def _new_url(root: Path) -> str:
     text = (root / "successlink.toml").read_text(encoding="utf-8")
     return text.split('"')[1]
+
+
+def test_program_figures_are_stored_with_each_score(scored: tuple[Warehouse, Path]) -> None:
+    wh, world = scored
+    (row,) = read_snapshot(wh, "program_figures", END).to_pyarrow().to_pylist()
+    assert 0 < row["revenue_grr"] <= 1
+    assert row["revenue_nrr"] >= row["revenue_grr"]  # expansion only adds
+    assert row["revenue_revenue_churn"] == pytest.approx(1 - row["revenue_grr"])
+    # The world's accounts churn around 1.5-4% a month (truth README: 3% base hazard).
+    assert 0.01 < row["logo_365d_monthly_churn_rate"] < 0.06
+    assert row["crc_crc_per_customer_minor"] > 0

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from successlink import __version__
-from successlink.cli import demo, ingest, rejects, status, synth, workspace
+from successlink.cli import (
+    advocates,
+    demo,
+    health,
+    ingest,
+    rejects,
+    report,
+    score,
+    status,
+    synth,
+    workspace,
+)
 from successlink.cli.context import AppContext
 from successlink.errors import SuccessLinkError
 
@@ -26,6 +37,10 @@ app.command("ingest")(ingest.ingest)
 app.command("sources")(ingest.sources)
 app.command("status")(status.status)
 app.command("synth")(synth.synth)
+app.command("score")(score.score)
+app.command("report")(report.report)
+app.command("advocates")(advocates.advocates)
+app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(rejects.app, name="rejects")
 

@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
+from successlink.cli.advocates import advocates
 from successlink.cli.context import AppContext
 from successlink.cli.ingest import load_files, match_rate, print_reports
+from successlink.cli.report import report
+from successlink.cli.score import print_score_report, score_day_and_trend
 from successlink.cli.status import status
 from successlink.cli.synth import run_synth
 from successlink.config import CONFIG_FILE, default_config_toml
@@ -35,7 +38,7 @@ def demo(
     events: Annotated[float, typer.Option(help="Usage events per account-month.")] = 20.0,
     seed: Annotated[int, typer.Option(help="World seed.")] = 7,
 ) -> None:
-    """The whole path on the embedded warehouse: synth -> ingest every source -> summary."""
+    """The whole path on the embedded warehouse: synth -> ingest -> score -> advocates -> report."""
     state: AppContext = ctx.obj
     root = state.workspace or Path("demo")
     root.mkdir(parents=True, exist_ok=True)
@@ -66,6 +69,12 @@ def demo(
         console.print("Late matches: " + ", ".join(f"{n:,} {t}" for t, n in newly.items()))
     console.rule("3. What the warehouse holds")
     status(ctx)
-    console.print(f"Warehouse: [bold]{state.settings.warehouse_url}[/]. Try "
-                  f"[bold]successlink -w {root} rejects list[/] or "
-                  f"[bold]successlink -w {root} status[/].")
+    console.rule(f"4. Scoring every account and source as of {end}")
+    print_score_report(state, score_day_and_trend(state, end))
+    console.rule("5. Customers to invite as affiliates")
+    advocates(ctx, as_of=end.isoformat(), limit=10, csv=root / "reports" / "advocates.csv")
+    console.rule("6. The report")
+    report(ctx, as_of=end.isoformat(), out=None)
+    console.print(f"Warehouse: [bold]{state.settings.warehouse_url}[/]. Next: open the report "
+                  f"above in a browser, or try [bold]successlink -w {root} health explain "
+                  f"<account>[/] and [bold]successlink -w {root} advocates --limit 50[/].")

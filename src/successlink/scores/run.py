@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from successlink.config import Settings
 from successlink.health.config import HealthConfig, load_health_config
 from successlink.health.scoring import score_health
-from successlink.metrics.account import Inputs, assemble, metric_parts
-from successlink.metrics.program import logo_churn
+from successlink.metrics.account import Inputs, assemble, fx_of, metric_parts
+from successlink.metrics.program import crc_per_customer, logo_churn, revenue_retention
 from successlink.scores.cohorts import NEEDED, accounts_from
 from successlink.scores.rollups import DAY_EVENT, DAY_USER, ensure_rollups
 from successlink.scores.scorecard import scorecards
@@ -30,6 +31,7 @@ ACCOUNT_METRICS = "account_metrics"
 ACCOUNT_HEALTH = "account_health"
 HEALTH_COMPONENTS = "account_health_components"
 SOURCE_SCORECARDS = "source_scorecards"
+PROGRAM_FIGURES = "program_figures"
 RETENTION_CURVES = "source_retention_curves"
 STEPS = ("usage rollups", "program churn", "account metrics", "health", "scorecards")
 
@@ -80,6 +82,24 @@ def drop_parts(wh: Warehouse, parts: dict[str, ir.Table]) -> None:
         wh.con.drop_table(f"{PART_PREFIX}{name}", force=True)
 
 
+def program_figures(inp: Inputs, as_of: date, settings: Settings) -> pa.Table:
+    """One row: logo churn (90 and 365 days), GRR, NRR, revenue churn, CRC per customer."""
+    fx = fx_of(settings.metrics)
+    subs, changes = inp["subscriptions"], inp["subscription_changes"]
+    parts = {
+        "logo_90d_": logo_churn(subs, as_of=as_of, window_days=90),
+        "logo_365d_": logo_churn(subs, as_of=as_of, window_days=365),
+        "revenue_": revenue_retention(subs, changes, as_of=as_of, fx=fx),
+        "crc_": crc_per_customer(inp["cs_costs"], subs, as_of=as_of, fx=fx),
+    }
+    columns: dict[str, pa.Array] = {"as_of": pa.array([as_of], pa.date32())}
+    for prefix, expr in parts.items():
+        row = expr.to_pyarrow()
+        for name in row.column_names:
+            columns[prefix + name] = row.column(name).combine_chunks()[:1]
+    return pa.table(columns)
+
+
 def run_score(wh: Warehouse, settings: Settings, as_of: date,
               progress: Progress = lambda step: None) -> ScoreReport:
     """Score every account and source as of `as_of` and store the snapshots."""
@@ -95,6 +115,8 @@ def run_score(wh: Warehouse, settings: Settings, as_of: date,
     churn = logo_churn(inp["subscriptions"], as_of=as_of, window_days=365).to_pyarrow()
     rate = churn.column("monthly_churn_rate")[0].as_py()
     report.monthly_churn_rate = float(rate) if rate is not None else 0.0
+    report.rows[PROGRAM_FIGURES] = replace_snapshot_arrow(
+        wh, PROGRAM_FIGURES, program_figures(inp, as_of, settings), as_of)
     progress(STEPS[2])
     parts = store_parts(wh, metric_parts(inp, as_of=as_of, settings=settings.metrics))
     metrics = assemble(parts, as_of=as_of, settings=settings.metrics,
