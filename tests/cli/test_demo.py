@@ -84,3 +84,34 @@ def test_a_second_ingest_of_the_world_changes_nothing(demo_workspace: Path,
     last = warehouse.execute("SELECT SUM(inserted), SUM(updated) FROM loads WHERE "
                              "table_name = '-' AND loaded_at = (SELECT MAX(loaded_at) FROM loads)")
     assert last == [(0, 0)]
+
+
+def test_the_demo_ends_with_scores_advocates_and_a_report(demo_workspace: Path,
+                                                          warehouse: Warehouse):
+    reports = demo_workspace / "reports"
+    (html,) = reports.glob("report-*.html")
+    text = html.read_text(encoding="utf-8")
+    assert "<svg" in text and "Program" in text
+    assert (reports / "advocates.csv").read_text(encoding="utf-8").startswith("rank")
+    accounts = count(warehouse, "SELECT COUNT(*) FROM accounts")
+    days = warehouse.execute("SELECT as_of, COUNT(*) FROM account_metrics GROUP BY 1")
+    assert len(days) == 2  # the day and, for trends, 30 days earlier
+    latest = max(days)
+    assert latest[1] == accounts  # one row per account known on the day
+
+
+def test_health_explain_shows_the_score_and_its_trend(demo_workspace: Path, warehouse: Warehouse,
+                                                      capsys: pytest.CaptureFixture[str]):
+    (account,) = warehouse.execute(
+        "SELECT account_id FROM account_health WHERE score IS NOT NULL "
+        "ORDER BY as_of DESC, account_id LIMIT 1")[0]
+    assert run(["--workspace", str(demo_workspace), "health", "explain", account]) == 0
+    out = capsys.readouterr().out
+    assert f"Health of {account}" in out and " of 100: " in out
+    assert "No score as of" not in out  # the demo scored 30 days earlier too
+
+
+def test_health_explain_of_an_unknown_account_is_a_clear_error(
+        demo_workspace: Path, capsys: pytest.CaptureFixture[str]):
+    assert run(["--workspace", str(demo_workspace), "health", "explain", "nope"]) == 2
+    assert "has no health score" in capsys.readouterr().err
