@@ -105,3 +105,10 @@ def duckdb_warehouse(tmp_path: Path) -> Iterator[Warehouse]:
     wh = Warehouse(f"duckdb://{tmp_path / 'w.duckdb'}")
     yield wh
     wh.close()
+
+
+@pytest.fixture
+def wh(any_warehouse: Warehouse) -> Warehouse:
+    """The empty warehouse of each backend, under the short name the metric, health, score
+    and decision tests use (seed it with tests.metrics.seed)."""
+    return any_warehouse

@@ -1,39 +1,19 @@
 """Health scoring runs on every warehouse backend we claim; each test gets an empty one per
-backend (the pattern of tests/metrics/conftest.py), plus a helper to store a hand-written
+backend (the `wh` fixture of tests/conftest.py), plus a helper to store a hand-written
 `account_metrics` table in it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
 import pyarrow as pa
-import pytest
 
 from successlink.warehouse.connect import Warehouse
-from tests.conftest import _new_postgres_db
 
 AS_OF = date(2024, 1, 31)
 _TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
-
-
-@pytest.fixture(params=["duckdb", "postgres", "sqlite"])
-def wh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
-    """An empty warehouse (DuckDB, PostgreSQL, SQLite)."""
-    if request.param == "duckdb":
-        url = f"duckdb://{tmp_path / 'h.duckdb'}"
-    elif request.param == "sqlite":
-        url = f"sqlite://{tmp_path / 'h.sqlite'}"
-    else:
-        url = _new_postgres_db(request.getfixturevalue("postgres_server"))
-    warehouse = Warehouse(url)
-    yield warehouse
-    with contextlib.suppress(Exception):
-        warehouse.close()
 
 
 def metrics_table(wh: Warehouse, rows: list[dict[str, Any]], *, types: dict[str, type],

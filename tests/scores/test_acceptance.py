@@ -145,7 +145,7 @@ def _new_url(root: Path) -> str:
 
 
 def test_program_figures_are_stored_with_each_score(scored: tuple[Warehouse, Path]) -> None:
-    wh, world = scored
+    wh, _ = scored
     (row,) = read_snapshot(wh, "program_figures", END).to_pyarrow().to_pylist()
     assert 0 < row["revenue_grr"] <= 1
     assert row["revenue_nrr"] >= row["revenue_grr"]  # expansion only adds

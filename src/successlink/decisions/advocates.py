@@ -15,8 +15,6 @@ from datetime import date
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from successlink.config import AdvocateSettings as AdvocateSettings  # re-exported
@@ -27,20 +25,15 @@ from successlink.metrics.lifecycle import attach
 from successlink.metrics.window import happened_by
 from successlink.scores.snapshots import read_snapshot, snapshot_days
 from successlink.warehouse.connect import Warehouse
+from successlink.warehouse.portable import double
 
 # The snapshot tables `successlink score` writes (scores/run.py).
 ACCOUNT_METRICS = "account_metrics"
 ACCOUNT_HEALTH = "account_health"
 
-def _f(value: float) -> ir.FloatingValue:
-    """A float literal typed as double everywhere: PostgreSQL reads a bare 1.0 as NUMERIC and
-    Ibis drops a cast of a literal to its own type, so the cast is built by hand."""
-    return ops.Cast(ibis.literal(float(value)).op(), to=dt.float64).to_expr()
-
-
 def _unit(x: ir.FloatingValue) -> ir.FloatingValue:
     """Clamp to [0, 1] with CASE (GREATEST/LEAST treat nulls differently per backend)."""
-    return ibis.cases((x < _f(0), _f(0)), (x > _f(1), _f(1)), else_=x)
+    return ibis.cases((x < double(0), double(0)), (x > double(1), double(1)), else_=x)
 
 
 def ltv_percentile(account_metrics: ir.Table) -> ir.Table:
@@ -62,13 +55,13 @@ def _points(t: ir.Table, s: AdvocateSettings) -> dict[str, ir.Value]:
     expansions = num("upsell_count") + num("cross_sell_count")
     return {
         "points_health": num("health_score"),
-        "points_nps": ibis.ifelse(nps.isnull(), _f(s.missing_nps_points), nps * 10.0),
+        "points_nps": ibis.ifelse(nps.isnull(), double(s.missing_nps_points), nps * 10.0),
         "points_usage_level": _unit(num("active_days_30") / s.full_active_days) * 100.0,
         # -50% or worse -> 0, flat -> 50, +50% or better -> 100; unknown trend is flat.
         "points_usage_trend": _unit(num("usage_trend") + 0.5) * 100.0,
         "points_tenure": _unit(num("tenure_days") / s.full_tenure_days) * 100.0,
-        "points_expansion": ibis.cases((expansions >= 2.0, _f(100)), (expansions >= 1.0, _f(70)),
-                                       else_=_f(0)),
+        "points_expansion": ibis.cases((expansions >= 2.0, double(100)),
+                                       (expansions >= 1.0, double(70)), else_=double(0)),
         "points_support": _unit(1.0 - num("tickets_90d") / s.tickets_to_zero) * 100.0,
         "points_ltv": num("ltv_percentile") * 100.0,
     }
@@ -108,7 +101,7 @@ def advocacy(account_metrics: ir.Table, health: ir.Table,
     weights = {k: w for k, w in settings.weights.items() if w > 0}
     total = sum(weights.values())
     score = sum((t[f"points_{k}"] * (w / total) for k, w in weights.items()),
-                _f(0))
+                double(0))
     t = t.mutate(advocacy_score=score.cast("float64"), excluded_because=_exclusion(t, settings))
     return t.mutate(eligible=t.excluded_because.isnull())
 

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from successlink.errors import ConfigError
@@ -33,6 +31,7 @@ from successlink.health.config import (
     Measure,
     Profile,
 )
+from successlink.warehouse.portable import double
 
 _HINT = "Fix the health config (docs/metrics/health.md) or the account_metrics assembly."
 _RANK = {name: rank for rank, name in enumerate(BAND_NAMES)}
@@ -130,14 +129,15 @@ def _score_profile(t: ir.Table, profile: Profile, names: list[str]) -> ir.Table:
     t = t.mutate(**{f"__g_{g}": _sum([profile.measures[m].weight * t[f"{m}__flag"]
                                       for m in profile.active_measures(g)]) for g in groups})
     t = _fence(t.mutate(__total=_sum([profile.groups[g].weight
-                                      * ibis.ifelse(t[f"__g_{g}"] > 0, _f(1), _f(0))
+                                      * ibis.ifelse(t[f"__g_{g}"] > 0, double(1), double(0))
                                       for g in groups])))
     t = t.mutate(**{k: v for m in active for k, v in _weigh(t, m, profile).items()})
     t = t.mutate(
         score=ibis.cases((t.__total > 0, _sum([t[f"{m}__contribution"] for m in active])),
                          else_=ibis.null("float64")),
         data_coverage=_sum([profile.nominal_weight(m)
-                            * ibis.ifelse(t[f"{m}__missing"], _f(0), _f(1)) for m in active]))
+                            * ibis.ifelse(t[f"{m}__missing"], double(0), double(1))
+                            for m in active]))
     t = _fence(t.drop(*[f"__g_{g}" for g in groups], "__total",
                       *[f"{m}__flag" for m in active]))
     t = _fence(t.mutate(uncapped_band=_band(t.score, profile)))
@@ -172,11 +172,11 @@ def _apply_policy(t: ir.Table, name: str, profile: Profile) -> dict[str, ir.Valu
     missing = raw.isnull()
     policy = profile.policy(name)
     if policy == "ignore":
-        points, flag = raw, ibis.ifelse(missing, _f(0), _f(1))
+        points, flag = raw, ibis.ifelse(missing, double(0), double(1))
     else:
         fallback = (NEUTRAL_POINTS if policy == "neutral"
                     else profile.measures[name].missing_points)
-        points, flag = raw.fill_null(_f(fallback)), _f(1)
+        points, flag = raw.fill_null(double(fallback)), double(1)
     return {f"{name}__points": points, f"{name}__missing": missing, f"{name}__flag": flag}
 
 
@@ -190,7 +190,7 @@ def _value_of(column: ir.Value) -> tuple[ir.FloatingValue, ir.StringValue, bool]
         return ibis.null("float64"), column, True
     if dtype.is_boolean():
         # CASE, not a cast: PostgreSQL has no boolean -> float cast, and null must stay null
-        number = ibis.cases((column, _f(1)), (~column, _f(0)), else_=ibis.null("float64"))
+        number = ibis.cases((column, double(1)), (~column, double(0)), else_=ibis.null("float64"))
         return number, ibis.null("string"), False
     return column.cast("float64"), ibis.null("string"), False
 
@@ -202,15 +202,15 @@ def _points(spec: Measure, value: ir.Value, *, categorical: bool,
     none = ibis.null("float64")
     if isinstance(scoring, LinearScoring):
         ramp = (value - scoring.worst) * (100.0 / (scoring.best - scoring.worst))
-        return ibis.cases((ramp <= 0, _f(0)), (ramp >= 100, _f(100)), else_=ramp)
+        return ibis.cases((ramp <= 0, double(0)), (ramp >= 100, double(100)), else_=ramp)
     if isinstance(scoring, BandScoring):
         steps = sorted(scoring.bands, reverse=True)
         # below the first threshold a value still scores the first band's points
-        return ibis.cases(*[(value >= lo, _f(pts)) for lo, pts in steps[:-1]],
-                          (value.notnull(), _f(steps[-1][1])), else_=none)
-    keys = [(k if categorical else _numeric_key(k, where), _f(p))
+        return ibis.cases(*[(value >= lo, double(pts)) for lo, pts in steps[:-1]],
+                          (value.notnull(), double(steps[-1][1])), else_=none)
+    keys = [(k if categorical else _numeric_key(k, where), double(p))
             for k, p in scoring.points.items()]
-    other = [] if scoring.other is None else [(value.notnull(), _f(scoring.other))]
+    other = [] if scoring.other is None else [(value.notnull(), double(scoring.other))]
     return ibis.cases(*[(value == k, p) for k, p in keys], *other, else_=none)
 
 
@@ -232,8 +232,8 @@ def _weigh(t: ir.Table, name: str, profile: Profile) -> dict[str, ir.Value]:
     group_share = profile.groups[spec.group].weight / t.__total.nullif(0)
     measure_share = spec.weight / t[f"__g_{spec.group}"].nullif(0)
     included = t[f"{name}__flag"] > 0
-    weight = ibis.ifelse(included, group_share * measure_share, _f(0))
-    contribution = ibis.ifelse(included, weight * t[f"{name}__points"], _f(0))
+    weight = ibis.ifelse(included, group_share * measure_share, double(0))
+    contribution = ibis.ifelse(included, weight * t[f"{name}__points"], double(0))
     return {f"{name}__weight": weight, f"{name}__contribution": contribution}
 
 
@@ -272,12 +272,6 @@ def _rank(band: ir.StringValue) -> ir.IntegerValue:
                       else_=ibis.null("int64"))
 
 
-def _f(value: float) -> ir.FloatingValue:
-    """A float literal every backend types as double (PostgreSQL reads a bare 1.0 as NUMERIC,
-    and Ibis drops a cast of a literal to its own type, so the cast is built by hand)."""
-    return ops.Cast(ibis.literal(float(value)).op(), to=dt.float64).to_expr()
-
-
 def _sum(terms: list[Any]) -> Any:
     out = terms[0]
     for term in terms[1:]:
@@ -305,8 +299,8 @@ def _wide_columns(t: ir.Table, profile: Profile, names: list[str]) -> dict[str, 
             f"{m}__text": t[f"{m}__text"].cast("string") if used else ibis.null("string"),
             f"{m}__raw": t[f"{m}__raw"].cast("float64") if used else ibis.null("float64"),
             f"{m}__points": t[f"{m}__points"].cast("float64") if used else ibis.null("float64"),
-            f"{m}__weight": t[f"{m}__weight"].cast("float64") if used else _f(0),
+            f"{m}__weight": t[f"{m}__weight"].cast("float64") if used else double(0),
             f"{m}__contribution": (t[f"{m}__contribution"].cast("float64") if used
-                                   else _f(0)),
+                                   else double(0)),
             f"{m}__missing": t[f"{m}__missing"] if used else ibis.null("boolean")})
     return cols

@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from successlink.metrics.currency import as_minor
 from successlink.metrics.window import days_between
+from successlink.warehouse.portable import double
 
 DAYS_PER_MONTH = 30.4375
 
@@ -47,8 +48,7 @@ def ltv(metrics: ir.Table, *, monthly_churn_rate: float, gross_margin: float,
         ltv_margin_minor=as_minor(arpa * gross_margin * lifetime),
         arpa_minor=as_minor(arpa),
         purchases_per_month=frequency.cast("float64"),
-        # From text: PostgreSQL types a bare 20.0 as NUMERIC, which would not be float64.
-        expected_lifetime_months=ibis.literal(repr(float(lifetime))).cast("float64"),
+        expected_lifetime_months=double(lifetime),
     )
 
 
