@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,15 +37,17 @@ def machine() -> str:
 def run_case(name: str, size: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="successlink-bench-") as work:
         child = subprocess.run(
-            [sys.executable, "-c", "import json,sys; from pathlib import Path; "
+            [sys.executable, "-c", "import json, resource; from pathlib import Path; "
              "from bench.cases import CASES; "
-             f"print(json.dumps(CASES[{name!r}][0](Path({work!r}), {size})))"],
+             f"r = CASES[{name!r}][0](Path({work!r}), {size}); "
+             # The child's own peak: RUSAGE_CHILDREN in this process is the maximum over
+             # every case run so far, not this case's.
+             "r['peak_rss_mib'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss "
+             "/ 1024); print(json.dumps(r))"],
             capture_output=True, text=True, check=False)
         if child.returncode != 0:
             raise SystemExit(f"{name} failed:\n{child.stderr[-3000:]}")
-        result = json.loads(child.stdout.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result["peak_rss_mib"] = round(peak)
+        result: dict[str, object] = json.loads(child.stdout.strip().splitlines()[-1])
     return result
 
 

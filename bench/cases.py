@@ -109,5 +109,6 @@ CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
     "canonical_parquet": (canonical_parquet, 5_000_000,
                           "Canonical Parquet ingest (target >= 2,000,000 rows/s)"),
     "synth_parquet": (synth_parquet, 1_000_000,
-                      "synth 1M accounts / ~100M events to Parquet (peak RSS < 4 GiB)"),
+                      "synth 1M accounts at the default 100 events per account-month, "
+                      "to Parquet (peak RSS < 4 GiB)"),
 }
