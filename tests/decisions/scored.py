@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from successlink.decisions.advocates import ACCOUNT_HEALTH, ACCOUNT_METRICS
+from successlink.scores.run import ACCOUNT_HEALTH, ACCOUNT_METRICS
 from successlink.scores.snapshots import replace_snapshot_arrow
 from successlink.warehouse.connect import Warehouse
 

@@ -9,15 +9,15 @@ import ibis
 import typer
 
 from successlink.cli.context import AppContext
+from successlink.cli.score import parse_day
 from successlink.errors import ConfigError
 from successlink.health.explain import explain as explain_health
 from successlink.health.explain import render_explanation
-from successlink.scores.run import ACCOUNT_HEALTH, HEALTH_COMPONENTS, health_config
+from successlink.scores.run import ACCOUNT_HEALTH, HEALTH_COMPONENTS, TREND_DAYS, health_config
 from successlink.scores.snapshots import read_snapshot, snapshot_days
 from successlink.warehouse.connect import Warehouse
 
 app = typer.Typer(help="Health scores: explain one account.", no_args_is_help=True)
-TREND_DAYS = 30
 
 
 def _latest_day(wh: Warehouse, as_of: date | None) -> date:
@@ -49,8 +49,6 @@ def explain(
         "--as-of", help="Scored day (YYYY-MM-DD); default the latest.")] = None,
 ) -> None:
     """Show an account's health score, what drives it, and the change over 30 days."""
-    from successlink.cli.score import parse_day
-
     state: AppContext = ctx.obj
     wh = state.warehouse
     day = _latest_day(wh, parse_day(as_of) if as_of else None)

@@ -11,11 +11,9 @@ from rich.table import Table
 
 from successlink.cli.context import AppContext
 from successlink.errors import ConfigError
-from successlink.scores.run import ACCOUNT_HEALTH, STEPS, ScoreReport, run_score
+from successlink.scores.run import ACCOUNT_HEALTH, STEPS, TREND_DAYS, ScoreReport, run_score
 from successlink.scores.snapshots import snapshot_days
 from successlink.timeline import utc_now
-
-TREND_DAYS = 30
 
 
 def parse_day(value: str | None, *, option: str = "--as-of") -> date:

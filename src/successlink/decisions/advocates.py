@@ -23,13 +23,11 @@ from successlink.decisions.reasons import Facts, reasons_for
 from successlink.errors import SuccessLinkError
 from successlink.metrics.lifecycle import attach
 from successlink.metrics.window import happened_by
+from successlink.scores.run import ACCOUNT_HEALTH, ACCOUNT_METRICS
 from successlink.scores.snapshots import read_snapshot, snapshot_days
 from successlink.warehouse.connect import Warehouse
 from successlink.warehouse.portable import double
 
-# The snapshot tables `successlink score` writes (scores/run.py).
-ACCOUNT_METRICS = "account_metrics"
-ACCOUNT_HEALTH = "account_health"
 
 def _unit(x: ir.FloatingValue) -> ir.FloatingValue:
     """Clamp to [0, 1] with CASE (GREATEST/LEAST treat nulls differently per backend)."""

@@ -18,14 +18,13 @@ import ibis
 import ibis.expr.types as ir
 
 from successlink.decisions.advocates import (
-    ACCOUNT_HEALTH,
-    ACCOUNT_METRICS,
     AdvocateSettings,
     ltv_percentile,
     scored_day,
 )
 from successlink.metrics.lifecycle import attach
 from successlink.scores.rollups import DAY_EVENT
+from successlink.scores.run import ACCOUNT_HEALTH, ACCOUNT_METRICS
 from successlink.scores.snapshots import read_snapshot
 from successlink.warehouse.connect import Warehouse
 

@@ -17,13 +17,16 @@ import pyarrow as pa
 from successlink.config import Settings
 from successlink.decisions.advocates import Advocate, AdvocateSettings, rank_advocates
 from successlink.errors import SuccessLinkError, WarehouseError
+from successlink.scores.run import (
+    ACCOUNT_HEALTH,
+    ACCOUNT_METRICS,
+    PROGRAM_FIGURES,
+    RETENTION_CURVES,
+    SOURCE_SCORECARDS,
+)
 from successlink.scores.snapshots import read_snapshot, snapshot_days
 from successlink.warehouse.connect import Warehouse
 
-ACCOUNT_METRICS = "account_metrics"
-ACCOUNT_HEALTH = "account_health"
-SOURCE_SCORECARDS = "source_scorecards"
-RETENTION_CURVES = "source_retention_curves"
 ADVOCATES_SHOWN = 20
 
 # account_metrics columns the report reads; absent ones (an older score) become nulls.
@@ -193,7 +196,7 @@ def load_report(wh: Warehouse, *, workspace: str, currency: str, as_of: date | N
 
 def load_program(wh: Warehouse, day: date) -> Row | None:
     """The program_figures row `successlink score` stored for the day, if any."""
-    if "program_figures" not in wh.con.list_tables():
+    if PROGRAM_FIGURES not in wh.con.list_tables():
         return None
-    rows = read_snapshot(wh, "program_figures", day).to_pyarrow().to_pylist()
+    rows = read_snapshot(wh, PROGRAM_FIGURES, day).to_pyarrow().to_pylist()
     return rows[0] if rows else None

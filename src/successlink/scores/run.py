@@ -36,6 +36,8 @@ RETENTION_CURVES = "source_retention_curves"
 STEPS = ("usage rollups", "program churn", "account metrics", "health", "scorecards")
 
 PART_PREFIX = "_score_part_"
+# Health trends compare a day with the day this many days earlier.
+TREND_DAYS = 30
 
 Progress = Callable[[str], None]
 
