@@ -1,0 +1,1 @@
+"""Predictive models: lifetime value, churn risk, success drivers."""

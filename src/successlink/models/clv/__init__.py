@@ -1,0 +1,1 @@
+"""Lifetime-value models: closed forms written with SciPy, tested against the papers."""
