@@ -146,8 +146,10 @@ def test_del_is_first_payment_plus_discounted_derl_after_one_payment(
 @given(alpha=alphas, beta=betas, t=st.integers(1, 200))
 def test_churn_and_survival_are_consistent(alpha: float, beta: float, t: int) -> None:
     fit = model(alpha, beta)
+    # The difference of two survival values near each other loses about 1e-13 (betaln's
+    # precision on S itself), so the check is absolute at that scale, not relative.
     assert fit.churn_probability(t) == pytest.approx(
-        fit.survival(t - 1) - fit.survival(t), rel=1e-9, abs=1e-300
+        fit.survival(t - 1) - fit.survival(t), rel=1e-9, abs=1e-12
     )
     assert fit.survival(t) == pytest.approx(fit.survival(t - 1) * fit.retention_rate(t), rel=1e-9)
     total = float(np.sum(fit.churn_probability(np.arange(1, t + 1)))) + fit.survival(t)
