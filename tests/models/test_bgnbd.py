@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from successlink.models.clv.bgnbd import BgNbdFit, bgnbd_log_likelihood, fit_bgnbd
+from tests.models.conftest import reference
 
-DATA = Path(__file__).parents[1] / "data"
-REF: dict[str, Any] = json.loads((DATA / "reference" / "published.json").read_text())[
-    "bg_nbd_cdnow"
-]
-
-
-@pytest.fixture(scope="module")
-def cdnow() -> dict[str, np.ndarray]:
-    path = DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv"
-    table = np.genfromtxt(path, delimiter=",", names=True)
-    return {name: np.asarray(table[name], dtype=np.float64) for name in ("x", "t_x", "T", "zbar")}
+REF = reference("bg_nbd_cdnow")
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +64,10 @@ def test_long_silence_lowers_p_alive(fitted: BgNbdFit) -> None:
     assert recent > silent
 
 
-def test_new_customer_expectation_matches_population_average(fitted: BgNbdFit) -> None:
+def test_new_customer_expectation_matches_population_average(
+        fitted: BgNbdFit, cdnow: dict[str, np.ndarray]) -> None:
     # E[X(T)] averaged over each customer's own T should be close to the observed mean repeats.
-    path = DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv"
-    table = np.genfromtxt(path, delimiter=",", names=True)
+    table = cdnow
     expected = fitted.expected_purchases_new(table["T"]).mean()
     assert expected == pytest.approx(table["x"].mean(), rel=0.05)
     assert float(fitted.expected_purchases_new(0.0)) == pytest.approx(0.0, abs=1e-12)

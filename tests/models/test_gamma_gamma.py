@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,18 +14,9 @@ from successlink.models.clv.gamma_gamma import (
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
 )
+from tests.models.conftest import reference
 
-DATA = Path(__file__).parents[1] / "data"
-REF: dict[str, Any] = json.loads((DATA / "reference" / "published.json").read_text())[
-    "gamma_gamma_cdnow"
-]
-
-
-@pytest.fixture(scope="module")
-def cdnow() -> dict[str, np.ndarray]:
-    path = DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv"
-    table = np.genfromtxt(path, delimiter=",", names=True)
-    return {name: np.asarray(table[name], dtype=np.float64) for name in ("x", "t_x", "T", "zbar")}
+REF = reference("gamma_gamma_cdnow")
 
 
 @pytest.fixture(scope="module")

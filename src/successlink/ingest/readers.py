@@ -15,12 +15,15 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from successlink.errors import InputFileError
+from successlink.timeline import TimestampError, parse_instant
+from successlink.warehouse.validate import FieldError
 
 # A single JSON document (object or array) is parsed whole; beyond this, ask for JSON Lines.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -253,3 +256,15 @@ def iter_csv_rows(stream: IO[bytes], display: str,
                              hint="Re-export the file as UTF-8.") from exc
     except csv.Error as exc:
         raise InputFileError(f"not valid CSV near line {start}: {exc}", where=display) from exc
+
+
+def field_instant(value: object, field: str) -> datetime | None:
+    """An aware UTC instant, None when blank, or FieldError naming `field` and why."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return parse_instant(value)
+    except TimestampError as exc:
+        raise FieldError(field, value, f"{exc} (e.g. 2024-03-01T12:00:00Z)") from None
+    except OverflowError:  # parse_instant lets an offset push year 1 or 9999 out of range
+        raise FieldError(field, value, "is outside the range of dates") from None

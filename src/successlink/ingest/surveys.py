@@ -21,6 +21,7 @@ from successlink.errors import ConfigError, InputFileError
 from successlink.ingest.identity import normalise_email
 from successlink.ingest.readers import (
     BadRecord,
+    field_instant,
     header_key,
     iter_csv_rows,
     iter_json_records,
@@ -28,7 +29,6 @@ from successlink.ingest.readers import (
     open_binary,
 )
 from successlink.ingest.records import IngestOptions, RowSink, SourceFile
-from successlink.timeline import TimestampError, parse_instant
 from successlink.warehouse.validate import FieldError
 
 SOURCE = "surveys"
@@ -106,14 +106,10 @@ def parse_score(value: object, field: str, kind: str) -> int:
 
 def parse_responded_at(value: object, field: str) -> datetime:
     """When the answer was given, as an aware UTC instant, or FieldError."""
-    if value is None:
+    instant = field_instant(value, field)
+    if instant is None:
         raise FieldError(field, value, "is missing (expected when the survey was answered)")
-    try:
-        return parse_instant(value)
-    except TimestampError as exc:
-        raise FieldError(field, value, f"{exc} (e.g. 2024-03-01T12:00:00Z)") from None
-    except OverflowError:  # parse_instant lets an offset push year 1 or 9999 out of range
-        raise FieldError(field, value, "is outside the range of dates") from None
+    return instant
 
 
 def kind_from_name(path: Path) -> str | None:

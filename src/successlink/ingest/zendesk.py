@@ -22,6 +22,7 @@ from successlink.errors import InputFileError
 from successlink.ingest.identity import normalise_domain, normalise_email
 from successlink.ingest.readers import (
     BadRecord,
+    field_instant,
     iter_csv_rows,
     iter_json_records,
     looks_like_json,
@@ -93,18 +94,6 @@ def csat(rating: object, field: str) -> tuple[int | None, str | None, object]:
     return CSAT_SCORES[raw], raw, comment
 
 
-def instant(value: object, field: str) -> datetime | None:
-    """An aware UTC instant, None when blank, or FieldError naming `field` and why."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return parse_instant(value)
-    except TimestampError as exc:
-        raise FieldError(field, value, f"{exc} (e.g. 2024-03-01T12:00:00Z)") from None
-    except OverflowError:  # parse_instant lets an offset push year 1 or 9999 out of range
-        raise FieldError(field, value, "is outside the range of dates") from None
-
-
 def observed_at(now: datetime, *candidates: object) -> datetime:
     """The first candidate that is a plausible instant, else `now` (when a link was seen)."""
     for value in candidates:
@@ -134,11 +123,12 @@ def ticket_values(ticket: Mapping[str, Any], emails: Mapping[str, str],
         "priority": _lower(ticket.get("priority")),
         "status": _lower(ticket.get("status")),
         "channel": _dig(ticket, "via", "channel"),
-        "created_at": instant(ticket.get("created_at"), "created_at"),
-        "solved_at": instant(ticket.get("solved_at") or _dig(ticket, "metric_set", "solved_at")
-                             or solved.get(ticket_id), "solved_at"),
+        "created_at": field_instant(ticket.get("created_at"), "created_at"),
+        "solved_at": field_instant(ticket.get("solved_at")
+                                   or _dig(ticket, "metric_set", "solved_at")
+                                   or solved.get(ticket_id), "solved_at"),
         "csat_score": score, "csat_raw": raw, "csat_comment": comment,
-        "updated_at": instant(ticket.get("updated_at") or ticket.get("created_at"),
+        "updated_at": field_instant(ticket.get("updated_at") or ticket.get("created_at"),
                               "updated_at"),
         "source": SOURCE,
     }
@@ -161,7 +151,7 @@ def organization_rows(org: Mapping[str, Any], now: datetime
     account = {
         "account_id": external, "source_key_kind": "zendesk_org", "source_key": org_id,
         "name": org.get("name"), "domain": domain,
-        "created_at": instant(org.get("created_at"), "created_at"),
+        "created_at": field_instant(org.get("created_at"), "created_at"),
         "source": SOURCE, "properties": extra or None,
     }
     if external is None:
@@ -221,10 +211,10 @@ def csv_ticket_values(row: Mapping[str, str], columns: Mapping[str, str]) -> dic
         "priority": None if priority in ("", "-") else priority,
         "status": _CSV_STATUS.get(status, status),
         "channel": _CSV_CHANNELS.get(via, via.replace(" ", "_")),
-        "created_at": instant(cell("created_at"), columns["created_at"]),
-        "solved_at": instant(cell("solved_at"), columns.get("solved_at", "Solved at")),
+        "created_at": field_instant(cell("created_at"), columns["created_at"]),
+        "solved_at": field_instant(cell("solved_at"), columns.get("solved_at", "Solved at")),
         "csat_score": score, "csat_raw": raw, "csat_comment": cell("csat_comment"),
-        "updated_at": instant(cell("updated_at") or cell("created_at"),
+        "updated_at": field_instant(cell("updated_at") or cell("created_at"),
                               columns.get("updated_at", "Updated at")),
         "source": SOURCE,
     }
