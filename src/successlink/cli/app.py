@@ -12,6 +12,7 @@ from successlink import __version__
 from successlink.cli import (
     advocates,
     demo,
+    drivers,
     health,
     ingest,
     rejects,
@@ -40,6 +41,7 @@ app.command("synth")(synth.synth)
 app.command("score")(score.score)
 app.command("report")(report.report)
 app.command("advocates")(advocates.advocates)
+app.command("drivers")(drivers.drivers)
 app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(rejects.app, name="rejects")
