@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from successlink.cli.app import run
 from successlink.config import load_settings
+from successlink.health.config import load_health_config
 from successlink.models.drivers.study import DriverStudy, study_drivers
 from successlink.scores.rollups import ensure_rollups
 from successlink.scores.run import inputs
 from successlink.warehouse.connect import Warehouse
-
-END = date(2026, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("drivers")
-    out = root / "world"
-    assert run(["--workspace", str(root), "synth", "--out", str(out), "--customers", "1500",
-                "--affiliates", "50", "--events", "4", "--seed", "5", "--end", END.isoformat(),
-                "--format", "parquet"]) == 0
-    files = sorted(str(p) for p in (out / "canonical").glob("*.parquet"))
-    files += sorted(str(p) for p in (out / "canonical" / "usage_events").glob("*.parquet"))
-    assert run(["--workspace", str(root), "ingest", "canonical", *files]) == 0
-    return root
+from tests.cli.conftest import END
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +76,21 @@ def test_a_horizon_before_any_customer_is_a_clear_error(world: Path,
     code = run(["--workspace", str(world), "drivers", "--as-of", "2015-01-01"])
     assert code != 0
     assert "no customers on 2014-10-03" in capsys.readouterr().err
+
+
+def test_health_suggest_learns_weights_and_shows_a_diff(world: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    target = tmp_path / "suggested_health.toml"
+    code = run(["--workspace", str(world), "health", "suggest", "--as-of", END.isoformat(),
+                "--origins", "1", "--write", str(target)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "How well each score ranks accounts by churn" in text
+    assert "--- default_health.toml" in text and "+weight = " in text
+    suggested = load_health_config(target)  # the written file is a valid config
+    assert [p.name for p in suggested.profiles] == ["onboarding", "mature"]
+    # Usage is what the generator ties churn to: it stays the heaviest mature group.
+    mature = suggested.profile("mature")
+    assert max(mature.active_groups(), key=lambda g: mature.groups[g].weight) in (
+        "usage", "feedback")
