@@ -32,7 +32,7 @@ StrArray = npt.NDArray[np.str_]
 OWN, POOLED, PARENT = "own", "pooled", "parent"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CohortFit:
     """One cohort's retention curve and where it came from.
 
@@ -64,6 +64,13 @@ class CohortTree:
 
     def of_account(self, i: int) -> CohortFit:
         return self.fits[self.account_key[i]]
+
+    def members(self) -> dict[tuple[str, ...], npt.NDArray[np.intp]]:
+        """Positions of the accounts of each deepest cohort, for vectorised valuation."""
+        positions: dict[tuple[str, ...], list[int]] = {}
+        for i, key in enumerate(self.account_key):
+            positions.setdefault(key, []).append(i)
+        return {key: np.asarray(rows, dtype=np.intp) for key, rows in positions.items()}
 
 
 def fit_cohort_tree(

@@ -46,10 +46,13 @@ def parameter_ratios(cohorts: Sequence[CohortFit], max_renewals: int, discount: 
         if not np.all(np.isfinite(cohort.log_cov)):
             continue
         centre = np.log([cohort.fit.alpha, cohort.fit.beta])
-        sample = np.exp(rng.multivariate_normal(centre, cohort.log_cov, size=draws))
-        base = derl_of(cohort.fit.alpha, cohort.fit.beta, n, discount)
-        drawn = derl_of(sample[:, :1], sample[:, 1:], n[None, :], discount)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # Clipped to the fit's own bounds (|ln| <= 20), as a homogeneous cohort's huge alpha,
+        # beta come with a huge variance along the ridge where their ratio is fixed.
+        sample = np.exp(np.clip(rng.multivariate_normal(centre, cohort.log_cov, size=draws),
+                                -20.0, 20.0))
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            base = derl_of(cohort.fit.alpha, cohort.fit.beta, n, discount)
+            drawn = derl_of(sample[:, :1], sample[:, 1:], n[None, :], discount)
             ratio = np.where(base > 0, drawn / base, 1.0)
         out[c] = np.where(np.isfinite(ratio), ratio, 1.0)
     return out
