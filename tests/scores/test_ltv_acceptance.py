@@ -13,7 +13,6 @@ of those affiliates and the median affiliate against 5 points (figures in docs/m
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
