@@ -103,6 +103,67 @@ def synth_parquet(work: Path, size: int) -> dict[str, Any]:
             "summary": str(summary)}
 
 
+def _bgnbd_sample(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BG/NBD customers at the CDNOW parameters, times in whole days (expressed in weeks)."""
+    rng = np.random.default_rng(seed)
+    lam, p = rng.gamma(0.243, 1 / 4.414, n), rng.beta(0.793, 2.426, n)
+    age = 39.0 - np.floor(rng.random(n) * 84) / 7
+    x, t_x, clock = np.zeros(n), np.zeros(n), np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        clock[idx] += rng.exponential(1 / np.maximum(lam[idx], 1e-12))
+        bought = clock[idx] < age[idx]
+        alive[idx[~bought]] = False
+        idx = idx[bought]
+        x[idx] += 1
+        t_x[idx] = np.floor(clock[idx] * 7) / 7
+        alive[idx[rng.random(idx.size) < p[idx]]] = False
+    return x, t_x, age
+
+
+def bgnbd_fit(work: Path, size: int) -> dict[str, Any]:
+    from successlink.models.clv.bgnbd import fit_bgnbd
+
+    x, t_x, age = _bgnbd_sample(size)
+    start = time.perf_counter()
+    fit = fit_bgnbd(x, t_x, age, period_days=7.0)
+    return {"customers": size, "seconds": round(time.perf_counter() - start, 2),
+            "r": round(fit.r, 4), "alpha": round(fit.alpha, 3), "a": round(fit.a, 4),
+            "b": round(fit.b, 4)}
+
+
+def gamma_gamma_fit(work: Path, size: int) -> dict[str, Any]:
+    from successlink.models.clv.gamma_gamma import fit_gamma_gamma
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 30, size).astype(np.float64)
+    nu = rng.gamma(3.75, 1 / 15.45, size)
+    zbar = np.round(rng.gamma(6.25 * x, 1 / (nu * x)), 2)  # mean of x Gamma(6.25, nu) spends
+    start = time.perf_counter()
+    fit = fit_gamma_gamma(x, zbar)
+    return {"customers": size, "seconds": round(time.perf_counter() - start, 2),
+            "p": round(fit.p, 3), "q": round(fit.q, 3), "gamma": round(fit.gamma, 3)}
+
+
+def sbg_fit(work: Path, size: int) -> dict[str, Any]:
+    """Per-customer durations in days, entry dates spread over two years (right-censored),
+    counted into lost/censored periods and fitted: the timing includes the counting."""
+    from successlink.models.clv.sbg import fit_sbg_censored, survival_counts
+
+    rng = np.random.default_rng(1)
+    period = 365.25 / 12
+    payments = rng.geometric(rng.beta(0.7, 1.2, size))
+    observable = rng.integers(0, 25, size)  # renewal decisions seen before the as-of date
+    churned = payments <= observable
+    days = np.where(churned, payments * period - rng.random(size),
+                    observable * period + rng.random(size) * (period - 3))
+    start = time.perf_counter()
+    fit = fit_sbg_censored(survival_counts(days, churned, period_days=period, slack_days=2.0))
+    return {"customers": size, "seconds": round(time.perf_counter() - start, 2),
+            "alpha": round(fit.alpha, 4), "beta": round(fit.beta, 4)}
+
+
 CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
     "segment_jsonl": (segment_jsonl, 1_000_000,
                       "Segment JSON Lines ingest (target >= 200,000 events/s)"),
@@ -111,4 +172,8 @@ CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
     "synth_parquet": (synth_parquet, 1_000_000,
                       "synth 1M accounts at the default 100 events per account-month, "
                       "to Parquet (peak RSS < 4 GiB)"),
+    "sbg_fit_1m": (sbg_fit, 1_000_000,
+                   "sBG right-censored fit from per-customer durations (target <= 5 s)"),
+    "bgnbd_fit_1m": (bgnbd_fit, 1_000_000, "BG/NBD fit (target <= 5 s)"),
+    "gamma_gamma_fit_1m": (gamma_gamma_fit, 1_000_000, "Gamma-Gamma fit"),
 }

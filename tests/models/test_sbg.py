@@ -20,8 +20,12 @@ from hypothesis import strategies as st
 from successlink.models.clv.sbg import (
     SbgFit,
     constant_retention_del,
+    counts_from_alive,
     fit_sbg,
+    fit_sbg_censored,
     fit_sbg_cohorts,
+    log_parameter_covariance,
+    survival_counts,
 )
 
 PUBLISHED = Path(__file__).parents[1] / "data" / "reference" / "published.json"
@@ -271,3 +275,67 @@ def test_predictions_reject_impossible_periods_and_discounts() -> None:
         fit.del_(-0.1)
     with pytest.raises(ValueError):
         fit.projected_alive(-1)
+
+
+# --- right-censored data -------------------------------------------------------------------
+
+
+def test_censored_fit_equals_count_fit_when_everyone_is_observed_equally_long() -> None:
+    alive = published("sbg_retention")["alive_by_year"]["regular"][:8]
+    direct = fit_sbg(alive, period_days=YEAR_DAYS)
+    censored = fit_sbg_censored(counts_from_alive(alive, period_days=YEAR_DAYS))
+    assert (censored.alpha, censored.beta) == pytest.approx((direct.alpha, direct.beta), rel=1e-9)
+    assert censored.log_likelihood == pytest.approx(direct.log_likelihood, abs=1e-9)
+
+
+def test_survival_counts_puts_each_customer_in_its_period() -> None:
+    # 30-day periods, slack 2 days. Churned after 29 days: paid once. After 61 days: ended
+    # within the slack of the renewal due on day 60, so paid twice. After 65 days: that
+    # renewal was made, paid three times. Running at 59 days: 2 renewals (day 60 is within
+    # the slack); running at 10 days: none yet.
+    counts = survival_counts([29.0, 61.0, 65.0, 59.0, 10.0], [True, True, True, False, False],
+                             period_days=30.0, slack_days=2.0)
+    assert counts.lost.tolist() == [1.0, 1.0, 1.0]
+    assert counts.censored.tolist() == [1.0, 0.0, 1.0]
+    assert counts.n_customers == 5
+
+
+def test_censored_fit_recovers_parameters_from_staggered_entry() -> None:
+    rng = np.random.default_rng(5)
+    n, alpha, beta = 200_000, 0.8, 2.0
+    payments = rng.geometric(rng.beta(alpha, beta, n))
+    observable = rng.integers(0, 20, n)  # renewal decisions seen before the as-of date
+    churned = payments <= observable
+    days = np.where(churned, payments * 30.0 - 0.5, observable * 30.0 + 10.0)
+    fit = fit_sbg_censored(survival_counts(days, churned, period_days=30.0))
+    assert fit.alpha == pytest.approx(alpha, rel=0.05)
+    assert fit.beta == pytest.approx(beta, rel=0.05)
+
+
+def test_prior_shrinks_a_small_cohort_toward_its_parent() -> None:
+    parent = model(0.7, 1.2)
+    # 12 customers: 10 left after one period, 2 still there after 3: a very leaky cohort.
+    counts = survival_counts([30.0] * 10 + [95.0] * 2, [True] * 10 + [False] * 2,
+                             period_days=30.0)
+    own = fit_sbg_censored(counts)
+    pooled = fit_sbg_censored(counts, prior=parent, prior_weight=50.0)
+    churn_1 = [float(f.churn_probability(1)) for f in (own, pooled, parent)]
+    assert churn_1[2] < churn_1[1] < churn_1[0]
+
+
+def test_censored_fit_without_churn_needs_a_prior() -> None:
+    counts = survival_counts([100.0, 200.0], [False, False], period_days=30.0)
+    with pytest.raises(ValueError, match="prior"):
+        fit_sbg_censored(counts)
+    fit = fit_sbg_censored(counts, prior=model(0.7, 1.2), prior_weight=10.0)
+    assert np.isfinite(fit.alpha) and fit.survival(3) > model(0.7, 1.2).survival(3)
+
+
+def test_log_parameter_covariance_shrinks_with_more_data() -> None:
+    alive = np.array(published("sbg_retention")["alive_by_year"]["regular"][:8])
+    small = counts_from_alive(alive, period_days=YEAR_DAYS)
+    big = counts_from_alive(alive * 10, period_days=YEAR_DAYS)
+    cov_small = log_parameter_covariance(fit_sbg_censored(small), small)
+    cov_big = log_parameter_covariance(fit_sbg_censored(big), big)
+    # Ten times the customers, a tenth of the variance (same proportions, same maximum).
+    np.testing.assert_allclose(cov_big, cov_small / 10, rtol=1e-3)

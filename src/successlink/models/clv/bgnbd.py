@@ -124,39 +124,129 @@ def fit_bgnbd(
 
     Optimises the four log-parameters (positive by construction; bounded to |ln| <= 20 so a
     degenerate sample where a, b -> infinity, i.e. nobody drops out, stops instead of wandering)
-    with L-BFGS-B from a fixed start: deterministic. Terms that depend only on x are computed once
-    per distinct x, which keeps a million-customer fit to seconds.
+    with L-BFGS-B and the analytic gradient, from a fixed start: deterministic.
+
+    Speed (a million customers in about a second): customers with the same (x, t_x, T) have
+    the same likelihood, so the fit runs on the distinct triples weighted by how many customers
+    share each one - exact, and a big saving whenever times are recorded in whole days; terms
+    that depend only on x are computed once per distinct x.
     """
     if not period_days > 0:
         raise ValueError(f"period_days must be > 0, got {period_days}")
     x, t_x, age = (v.ravel() for v in _as_rfm(frequency, recency, T))
     if x.size == 0:
         raise ValueError("cannot fit BG/NBD on zero customers")
+    n_customers = int(x.size)
+    x, t_x, age, weight = distinct_rows(x, t_x, age)
     groups = np.unique(x, return_inverse=True)
+    share = weight / float(n_customers)
 
-    def objective(theta: FloatArray) -> float:
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(theta)
-        value = -float(np.mean(_log_likelihood(r, alpha, a, b, x, t_x, age, groups)))
-        return value if np.isfinite(value) else 1e300
+        ll, grad = _log_likelihood_and_gradient(r, alpha, a, b, x, t_x, age, groups)
+        value = -float(np.dot(share, ll))
+        if not np.isfinite(value):
+            return 1e300, np.zeros(4)
+        # d/d(ln theta) = theta * d/d(theta)
+        return value, -(grad @ share) * np.array([r, alpha, a, b])
 
-    start = np.log([1.0, max(float(np.mean(age)), 1e-6), 1.0, 1.0])
+    start = np.log([1.0, max(float(np.dot(share, age)), 1e-6), 1.0, 1.0])
     best = optimize.minimize(
         objective,
         start,
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-20.0, 20.0)] * 4,
         options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
     )
     r, alpha, a, b = (float(v) for v in np.exp(best.x))
+    ll = _log_likelihood(r, alpha, a, b, x, t_x, age, groups)
     return BgNbdFit(
         r=r,
         alpha=alpha,
         a=a,
         b=b,
-        log_likelihood=-float(best.fun) * x.size,
-        n_customers=int(x.size),
+        log_likelihood=float(np.dot(weight, ll)),
+        n_customers=n_customers,
         period_days=float(period_days),
     )
+
+
+def distinct_rows(*columns: FloatArray) -> tuple[FloatArray, ...]:
+    """The distinct rows of equal-length float columns and how many times each occurs.
+
+    Returns the columns of the distinct rows (in lexicographic order) followed by the counts
+    as floats. One lexsort instead of ``np.unique(axis=0)``, which is several times slower.
+    """
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    n = order.size
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for c in ordered:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, n)).astype(np.float64)
+    return (*(c[starts] for c in ordered), counts)
+
+
+def _log_likelihood_and_gradient(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    age: FloatArray,
+    groups: tuple[FloatArray, npt.NDArray[np.intp]],
+) -> tuple[FloatArray, FloatArray]:
+    """Per-row note-027 log-likelihood and its gradient in (r, alpha, a, b), shape (4, n).
+
+    With w3, w4 the softmax weights of A3 and delta*A4 in the log-sum-exp:
+    d/dr = psi(r+x) - psi(r) + ln alpha - w3 ln(alpha+T) - w4 ln(alpha+t_x)
+    d/dalpha = r/alpha - (r+x) (w3/(alpha+T) + w4/(alpha+t_x))
+    d/da = psi(a+b) - psi(a+b+x) + w4/a
+    d/db = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - w4/(b+x-1)
+    """
+    ux, inverse = groups
+    repeat_u = ux > 0
+    psi = special.digamma
+    b_x1 = np.where(repeat_u, b + ux - 1.0, 1.0)
+    by_x = np.stack(
+        [
+            special.gammaln(r + ux)
+            - special.gammaln(r)
+            + r * np.log(alpha)
+            + special.betaln(a, b + ux)
+            - special.betaln(a, b),
+            np.log(a) - np.log(b_x1),
+            psi(r + ux) - psi(r) + np.log(alpha),
+            psi(a + b) - psi(a + b + ux),
+            psi(b + ux) - psi(b),
+            1.0 / b_x1,
+        ]
+    )[:, inverse]
+    repeat = x > 0
+    log_a_t = np.log(alpha + age)
+    log_a_tx = np.log(alpha + t_x)
+    a3 = -(r + x) * log_a_t
+    a4 = np.where(repeat, by_x[1] - (r + x) * log_a_tx, -np.inf)
+    top = np.maximum(a3, a4)
+    e3 = np.exp(a3 - top)
+    e4 = np.exp(a4 - top)
+    total = e3 + e4
+    w3, w4 = e3 / total, e4 / total
+    ll = by_x[0] + top + np.log(total)
+    grad = np.stack(
+        [
+            by_x[2] - w3 * log_a_t - w4 * log_a_tx,
+            r / alpha - (r + x) * (w3 / (alpha + age) + w4 / (alpha + t_x)),
+            by_x[3] + w4 / a,
+            by_x[4] + by_x[3] - w4 * by_x[5],
+        ]
+    )
+    return np.asarray(ll, dtype=np.float64), np.asarray(grad, dtype=np.float64)
 
 
 def _log_likelihood(

@@ -148,7 +148,9 @@ def fit_sbg(alive: Sequence[int] | npt.ArrayLike, *, period_days: float) -> SbgF
             "the sBG fit needs both churn and renewals: with no churn (or everyone gone after"
             " one period) the maximum-likelihood estimate runs off to the boundary"
         )
-    log_ab = _maximise(churned.astype(np.float64), float(survivors))
+    censored = np.zeros(len(counts), dtype=np.float64)
+    censored[-1] = survivors
+    log_ab = _maximise(churned.astype(np.float64), censored)
     alpha, beta = (float(v) for v in np.exp(log_ab))
     return SbgFit(
         alpha=alpha,
@@ -169,37 +171,47 @@ def fit_sbg_cohorts(
 
 def _log_likelihood(alpha: float, beta: float, churned: FloatArray, survivors: float) -> float:
     """sum_t c_t log P(T=t) + s log S(T_end), with betaln so nothing under- or overflows."""
-    t = np.arange(1, len(churned) + 1, dtype=np.float64)
+    censored = np.zeros(len(churned) + 1)
+    censored[-1] = survivors
+    return _censored_log_likelihood(alpha, beta, churned, censored)
+
+
+def _censored_log_likelihood(
+    alpha: float, beta: float, lost: FloatArray, censored: FloatArray
+) -> float:
+    """sum_t lost_t log P(T=t) + sum_c censored_c log S(c); lost[t-1] is period t, c = 0.."""
+    t = np.arange(1, len(lost) + 1, dtype=np.float64)
+    c = np.arange(len(censored), dtype=np.float64)
     base = special.betaln(alpha, beta)
     log_p = special.betaln(alpha + 1.0, beta + t - 1.0) - base
-    log_s = special.betaln(alpha, beta + len(churned)) - base
-    return float(np.dot(churned, log_p) + survivors * log_s)
+    log_s = special.betaln(alpha, beta + c) - base
+    return float(np.dot(lost, log_p) + np.dot(censored, log_s))
 
 
-def _gradient(alpha: float, beta: float, churned: FloatArray, survivors: float) -> FloatArray:
+def _gradient(alpha: float, beta: float, lost: FloatArray, censored: FloatArray) -> FloatArray:
     """d log L / d (log alpha, log beta), from d betaln(a, b) / da = psi(a) - psi(a+b)."""
-    t = np.arange(1, len(churned) + 1, dtype=np.float64)
-    big_t = float(len(churned))
+    t = np.arange(1, len(lost) + 1, dtype=np.float64)
+    c = np.arange(len(censored), dtype=np.float64)
     psi = special.digamma
     base_a = psi(alpha) - psi(alpha + beta)
     base_b = psi(beta) - psi(alpha + beta)
     p_a = psi(alpha + 1.0) - psi(alpha + beta + t) - base_a
     p_b = psi(beta + t - 1.0) - psi(alpha + beta + t) - base_b
-    s_a = psi(alpha) - psi(alpha + beta + big_t) - base_a
-    s_b = psi(beta + big_t) - psi(alpha + beta + big_t) - base_b
-    d_alpha = float(np.dot(churned, p_a) + survivors * s_a)
-    d_beta = float(np.dot(churned, p_b) + survivors * s_b)
+    s_a = psi(alpha) - psi(alpha + beta + c) - base_a
+    s_b = psi(beta + c) - psi(alpha + beta + c) - base_b
+    d_alpha = float(np.dot(lost, p_a) + np.dot(censored, s_a))
+    d_beta = float(np.dot(lost, p_b) + np.dot(censored, s_b))
     return np.array([alpha * d_alpha, beta * d_beta])
 
 
-def _maximise(churned: FloatArray, survivors: float) -> FloatArray:
+def _maximise(lost: FloatArray, censored: FloatArray) -> FloatArray:
     """Maximise the log-likelihood over log(alpha), log(beta) (unconstrained, well scaled)."""
-    n = float(churned.sum() + survivors)
+    n = float(lost.sum() + censored.sum())
 
     def objective(x: FloatArray) -> tuple[float, FloatArray]:
         a, b = math.exp(x[0]), math.exp(x[1])
-        value = -_log_likelihood(a, b, churned, survivors) / n
-        return value, -_gradient(a, b, churned, survivors) / n
+        value = -_censored_log_likelihood(a, b, lost, censored) / n
+        return value, -_gradient(a, b, lost, censored) / n
 
     result = optimize.minimize(
         objective,
@@ -240,3 +252,157 @@ def _periods(t: npt.ArrayLike, *, minimum: int) -> FloatArray:
 def _shaped(values: FloatArray, t: npt.ArrayLike) -> float | FloatArray:
     """A float for a scalar t, an array for an array t."""
     return float(values) if np.ndim(t) == 0 else np.asarray(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class SurvivalCounts:
+    """Right-censored sBG data: customers lost in each period and customers still observed.
+
+    `lost[t - 1]` customers paid t times and did not renew (lifetime T = t, t >= 1);
+    `censored[c]` customers have renewed c times and are still paying when observation ends
+    (they contribute S(c)). Customers acquired on different dates are observed for different
+    numbers of periods, which is why the survivors are spread over c rather than all at one
+    last count (Fader & Hardie 2007, section 6). Counts may be fractional (pseudo-customers
+    of a prior, see `fit_sbg_censored`).
+    """
+
+    lost: FloatArray
+    censored: FloatArray
+    period_days: float
+
+    @property
+    def n_customers(self) -> float:
+        return float(self.lost.sum() + self.censored.sum())
+
+    @property
+    def periods(self) -> int:
+        """The longest observation, in periods."""
+        return max(len(self.lost), len(self.censored) - 1)
+
+
+def survival_counts(
+    duration_days: npt.ArrayLike,
+    churned: npt.ArrayLike,
+    *,
+    period_days: float,
+    slack_days: float = 0.0,
+) -> SurvivalCounts:
+    """Lost / censored counts from per-customer durations (days since the first payment).
+
+    A churned customer whose service lasted d days paid ceil((d - slack) / period_days) times
+    (at least once) and is lost in that period; a customer still paying after d days has
+    renewed floor((d + slack) / period_days) times. `slack_days` absorbs calendar months of
+    28-31 days against a fixed `period_days` (monthly plans: 30.4375 days, slack 2 days), so
+    a renewal on the 365th day still counts as the 12th. O(n) with two bincounts: a million
+    customers take well under a second.
+    """
+    if not (math.isfinite(period_days) and period_days > 0):
+        raise ValueError(f"period_days must be a positive number of days, got {period_days}")
+    if not (math.isfinite(slack_days) and 0.0 <= slack_days < period_days / 2):
+        raise ValueError(f"slack_days must be in [0, period_days / 2), got {slack_days}")
+    days = np.asarray(duration_days, dtype=np.float64).ravel()
+    gone = np.asarray(churned, dtype=bool).ravel()
+    if days.shape != gone.shape:
+        raise ValueError("duration_days and churned need one entry per customer")
+    if not np.all(np.isfinite(days)) or np.any(days < 0):
+        raise ValueError("durations must be finite numbers of days >= 0")
+    paid = np.maximum(np.ceil((days[gone] - slack_days) / period_days), 1).astype(np.int64)
+    renewed = np.floor((days[~gone] + slack_days) / period_days).astype(np.int64)
+    lost = np.bincount(paid - 1, minlength=0).astype(np.float64) if paid.size else np.zeros(0)
+    censored = np.bincount(renewed).astype(np.float64) if renewed.size else np.zeros(1)
+    return SurvivalCounts(lost=lost, censored=censored, period_days=float(period_days))
+
+
+def counts_from_alive(alive: Sequence[int] | npt.ArrayLike, *, period_days: float
+                      ) -> SurvivalCounts:
+    """One cohort's counts alive per period as right-censored data (all censored at the end)."""
+    counts = _validated_alive(alive)
+    censored = np.zeros(len(counts), dtype=np.float64)
+    censored[-1] = counts[-1]
+    return SurvivalCounts(lost=(counts[:-1] - counts[1:]).astype(np.float64),
+                          censored=censored, period_days=float(period_days))
+
+
+def fit_sbg_censored(
+    counts: SurvivalCounts, *, prior: SbgFit | None = None, prior_weight: float = 0.0
+) -> SbgFit:
+    """Fit alpha and beta to right-censored counts, optionally pulled toward a parent cohort.
+
+    With `prior`, `prior_weight` pseudo-customers who follow the prior's curve for as long as
+    the longest-observed real customer are added to the data: their expected losses
+    prior_weight x P(T = t) and survivors prior_weight x S(T_max). A cohort much larger than
+    `prior_weight` keeps its own curve; a small one is shrunk toward its parent's. It is a
+    penalised likelihood, so the log-likelihood stored is that of the real customers alone.
+    """
+    if prior_weight < 0 or not math.isfinite(prior_weight):
+        raise ValueError(f"prior_weight must be >= 0, got {prior_weight}")
+    horizon = max(counts.periods, 1)
+    lost = np.zeros(horizon)
+    lost[: len(counts.lost)] = counts.lost
+    censored = np.zeros(horizon + 1)
+    censored[: len(counts.censored)] = counts.censored
+    if counts.n_customers <= 0:
+        raise ValueError("the sBG fit needs at least one customer")
+    if prior is not None and prior_weight > 0:
+        fit_lost = lost + prior_weight * prior.churn_probability(np.arange(1, horizon + 1))
+        fit_censored = censored.copy()
+        fit_censored[-1] += prior_weight * prior.survival(horizon)
+    else:
+        fit_lost, fit_censored = lost, censored
+        informative = float(np.dot(censored, np.arange(horizon + 1)) + lost.sum())
+        if lost.sum() == 0 or informative == lost.sum():
+            raise ValueError(
+                "the sBG fit needs both churn and renewals: with no churn (or no renewal ever"
+                " observed) the maximum-likelihood estimate runs off to the boundary; pass a"
+                " parent cohort as `prior` to borrow its curve"
+            )
+    log_ab = _maximise(fit_lost, fit_censored)
+    alpha, beta = (float(v) for v in np.exp(log_ab))
+    return SbgFit(
+        alpha=alpha,
+        beta=beta,
+        log_likelihood=_censored_log_likelihood(alpha, beta, lost, censored),
+        periods=horizon,
+        period_days=counts.period_days,
+        n_customers=round(counts.n_customers),
+    )
+
+
+def log_parameter_covariance(
+    fit: SbgFit,
+    counts: SurvivalCounts,
+    *,
+    prior: SbgFit | None = None,
+    prior_weight: float = 0.0,
+) -> FloatArray:
+    """Covariance of (log alpha, log beta) from the curvature of the (penalised) likelihood.
+
+    The Laplace approximation: the inverse of minus the Hessian at the maximum, which is
+    found by differencing the analytic gradient. With a prior it is the approximate posterior
+    of a cohort that borrowed strength (so small cohorts are not reported as certain).
+    """
+    horizon = max(fit.periods, 1)
+    lost = np.zeros(horizon)
+    lost[: len(counts.lost)] = counts.lost
+    censored = np.zeros(horizon + 1)
+    censored[: len(counts.censored)] = counts.censored
+    if prior is not None and prior_weight > 0:
+        lost = lost + prior_weight * prior.churn_probability(np.arange(1, horizon + 1))
+        censored[-1] += prior_weight * prior.survival(horizon)
+    x = np.log([fit.alpha, fit.beta])
+    step = 1e-5
+    hessian = np.empty((2, 2))
+    for i in range(2):
+        e = np.zeros(2)
+        e[i] = step
+        up, down = np.exp(x + e), np.exp(x - e)
+        hessian[:, i] = (_gradient(up[0], up[1], lost, censored)
+                         - _gradient(down[0], down[1], lost, censored)) / (2 * step)
+    hessian = (hessian + hessian.T) / 2
+    try:
+        cov = np.linalg.inv(-hessian)
+    except np.linalg.LinAlgError:
+        return np.full((2, 2), np.nan)
+    if not np.all(np.isfinite(cov)) or np.any(np.linalg.eigvalsh(cov) <= 0):
+        return np.full((2, 2), np.nan)
+    return np.asarray(cov, dtype=np.float64)
