@@ -428,7 +428,9 @@ def store_predicted_ltv(wh: Warehouse, as_of: date, options: LtvOptions,
     Needs the `account_metrics` snapshot of `as_of` (run after it is stored). `churn` is an
     optional table (account_id, churn_probability over options.churn_horizon_days).
     """
-    metrics = read_snapshot(wh, metrics_table, as_of).select(*COLUMNS).to_pyarrow()
+    # Sorted: backends return rows in any order, and the bootstrap draws follow row order.
+    metrics = read_snapshot(wh, metrics_table, as_of).select(*COLUMNS).to_pyarrow() \
+        .sort_by("account_id")
     book = book_from(metrics, as_of)
     valuation = value_book(wh, book, as_of, options, churn_array(book, churn))
     return {

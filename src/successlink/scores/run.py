@@ -21,6 +21,8 @@ from successlink.health.scoring import score_health
 from successlink.metrics.account import Inputs, assemble, fx_of, metric_parts
 from successlink.metrics.program import crc_per_customer, logo_churn, revenue_retention
 from successlink.scores.cohorts import NEEDED, accounts_from
+from successlink.scores.forecasts import with_forecasts
+from successlink.scores.ltv import SOURCE_PREDICTED_LTV, LtvOptions, store_predicted_ltv
 from successlink.scores.rollups import DAY_EVENT, DAY_USER, ensure_rollups
 from successlink.scores.scorecard import scorecards
 from successlink.scores.snapshots import read_snapshot, replace_snapshot, replace_snapshot_arrow
@@ -33,7 +35,8 @@ HEALTH_COMPONENTS = "account_health_components"
 SOURCE_SCORECARDS = "source_scorecards"
 PROGRAM_FIGURES = "program_figures"
 RETENTION_CURVES = "source_retention_curves"
-STEPS = ("usage rollups", "program churn", "account metrics", "health", "scorecards")
+STEPS = ("usage rollups", "program churn", "account metrics", "health", "predicted value",
+         "scorecards")
 
 PART_PREFIX = "_score_part_"
 # Health trends compare a day with the day this many days earlier.
@@ -131,9 +134,17 @@ def run_score(wh: Warehouse, settings: Settings, as_of: date,
     report.rows[ACCOUNT_HEALTH] = replace_snapshot(wh, ACCOUNT_HEALTH, health, as_of)
     report.rows[HEALTH_COMPONENTS] = replace_snapshot(wh, HEALTH_COMPONENTS, components, as_of)
     progress(STEPS[4])
+    churn = None
+    report.rows.update(store_predicted_ltv(
+        wh, as_of, LtvOptions(gross_margin=settings.metrics.gross_margin,
+                              currency=settings.metrics.currency), churn=churn))
+    progress(STEPS[5])
     accounts = accounts_from(stored.select(*NEEDED).to_pyarrow(),
                              read_snapshot(wh, ACCOUNT_HEALTH, as_of).to_pyarrow(), as_of)
     cards, curves = scorecards(accounts, as_of, settings.scorecard)
+    cards = with_forecasts(
+        cards, read_snapshot(wh, SOURCE_PREDICTED_LTV, as_of).to_pyarrow(), churn,
+        stored.select("account_id", "affiliate_id", "channel", "is_active").to_pyarrow())
     report.rows[SOURCE_SCORECARDS] = replace_snapshot_arrow(wh, SOURCE_SCORECARDS, cards, as_of)
     report.rows[RETENTION_CURVES] = replace_snapshot_arrow(wh, RETENTION_CURVES, curves, as_of)
     return report
