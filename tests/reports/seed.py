@@ -33,6 +33,8 @@ CARD_TYPES: dict[str, pa.DataType] = {
     "net_value_minor": pa.int64(), "roi": pa.float64(), "quality_score": pa.float64(),
     "quality_low": pa.float64(), "quality_high": pa.float64(), "quality_rank": pa.int64(),
     "volume_rank": pa.int64(), "suggested_tier": pa.string(), "tier_reason": pa.string(),
+    "predicted_ltv_per_account_minor": pa.int64(), "predicted_ltv_low_minor": pa.int64(),
+    "predicted_ltv_high_minor": pa.int64(),
 }
 
 
@@ -82,7 +84,9 @@ def _card(kind: str, source_id: str, n: int, quality: float, rank: int, volume: 
             "crc_per_account_minor": 9_000 + 500 * rank, "commissions_minor": 1_000 * n,
             "net_value_minor": 40_000 * n, "roi": 4.0, "quality_score": quality,
             "quality_low": quality - 15, "quality_high": quality + 12, "quality_rank": rank,
-            "volume_rank": volume, "suggested_tier": tier, "tier_reason": f"quality {quality:.0f}"}
+            "volume_rank": volume, "suggested_tier": tier, "tier_reason": f"quality {quality:.0f}",
+            "predicted_ltv_per_account_minor": 80_000 + 1_000 * rank,
+            "predicted_ltv_low_minor": 60_000, "predicted_ltv_high_minor": 120_000 + 1_000 * rank}
 
 
 def _curve(kind: str, source_id: str, decay: float) -> list[Row]:

@@ -12,7 +12,8 @@ from successlink.reports.data import ReportData
 from successlink.reports.html import advocates_section, render_html, table, write_html
 
 SECTIONS = ("program", "affiliates", "channels", "charts", "advocates")
-CHARTS = ("quality_volume", "rank_slope", "retention", "health", "nps", "crc_ltv")
+CHARTS = ("quality_volume", "rank_slope", "retention", "health", "nps", "crc_ltv",
+          "predicted_value")
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 

@@ -272,6 +272,40 @@ def rank_slope_svg(data: ReportData) -> str | None:
         return to_svg(figure, "rank-slope")
 
 
+def predicted_value_svg(data: ReportData) -> str | None:
+    """Per affiliate: net revenue so far per referred account against the predicted value
+    still to come (with its interval), so young books can be read beside old ones."""
+    rows = [r for r in data.affiliates
+            if not is_missing(r.get("predicted_ltv_per_account_minor"))
+            and not is_missing(r.get("revenue_per_account_minor"))]
+    if not rows:
+        return None
+    x = np.array([major_units(_value(r, "revenue_per_account_minor"), data.currency)
+                  for r in rows])
+    y = np.array([major_units(_value(r, "predicted_ltv_per_account_minor"), data.currency)
+                  for r in rows])
+    low = np.array([major_units(_value(r, "predicted_ltv_low_minor"), data.currency)
+                    for r in rows])
+    high = np.array([major_units(_value(r, "predicted_ltv_high_minor"), data.currency)
+                     for r in rows])
+    largest = max((r.get("referred_accounts") or 0 for r in rows), default=0) or 1
+    with chart_style():
+        figure = new_figure(7.0, 4.6)
+        ax = figure.add_subplot()
+        ax.errorbar(x, y, yerr=np.vstack([np.clip(y - low, 0, None), np.clip(high - y, 0, None)]),
+                    fmt="none", ecolor="#bbbbbb", elinewidth=0.8, zorder=1)
+        colours = [TIER_COLOURS.get(str(r.get("suggested_tier")), OTHER_COLOUR) for r in rows]
+        sizes = [8 + 140 * math.sqrt((r.get("referred_accounts") or 0) / largest) for r in rows]
+        ax.scatter(x, y, s=sizes, c=colours, alpha=0.75, zorder=2)
+        for i in np.argsort(-y)[:LABELLED]:
+            ax.annotate(data.name_of(rows[i]), (x[i], y[i]), xytext=(4, 3),
+                        textcoords="offset points", fontsize=7)
+        ax.set_xlabel(f"net revenue so far per referred account ({data.currency})")
+        ax.set_ylabel(f"predicted value to come per account ({data.currency})")
+        ax.set_title("Realised so far vs predicted to come, per affiliate (bars: 90% interval)")
+        return to_svg(figure, "predicted-value")
+
+
 CHARTS = {
     "quality_volume": quality_volume_svg,
     "retention": retention_svg,
@@ -279,6 +313,7 @@ CHARTS = {
     "nps": nps_svg,
     "crc_ltv": crc_ltv_svg,
     "rank_slope": rank_slope_svg,
+    "predicted_value": predicted_value_svg,
 }
 
 

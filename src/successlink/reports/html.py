@@ -41,6 +41,12 @@ CHART_CAPTIONS = {
     "crc_ltv": ("Retention cost vs lifetime value",
                 "Per account: what keeping the customers costs (CRC) against their margin LTV. "
                 "Sources above the dashed line earn more than they cost to retain."),
+    "predicted_value": ("Realised vs predicted value per affiliate",
+                        "Each dot is an affiliate (size: referred accounts, colour: suggested "
+                        "tier): net revenue its accounts paid so far against the margin value "
+                        "they are predicted to bring from now on (cohort sBG with pooling "
+                        "towards the channel; bars: 90% interval). Young affiliates sit on the "
+                        "left; high dots there are the promising ones."),
 }
 
 
