@@ -1,0 +1,208 @@
+"""The ledger and plans in the app store: load facts, settle, append entries, pay out.
+
+The only module of `program` that touches the database; the decisions are made by the pure
+modules. Call each function inside one transaction (`with Session(engine).begin()`): a
+settlement and its entries, or a payout and its items, are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from successlink.errors import ConfigError
+from successlink.program.buckets import Buckets
+from successlink.program.engine import settle
+from successlink.program.facts import AccountFacts, Dispute, HealthReading, Referral, Refund, Sale
+from successlink.program.ledger import Entry
+from successlink.program.payouts import propose_payouts
+from successlink.program.plans import Plan, load_plan
+from successlink.store.affiliates import Affiliate
+from successlink.store.customers import AccountScore, Customer
+from successlink.store.ledger import LedgerEntry
+from successlink.store.payouts import Payout, PayoutItem
+from successlink.store.plans import CommissionPlan
+from successlink.store.sales import Dispute as DisputeRow
+from successlink.store.sales import Refund as RefundRow
+from successlink.store.sales import Sale as SaleRow
+from successlink.timeline import end_of_day
+
+PAYABLE_STATUSES = ("active",)
+
+
+def save_plan(session: Session, plan: Plan, source_toml: str, now: datetime) -> bool:
+    """Store a plan version; False when that exact version is already stored. A version is
+    never changed: different rules under a stored version number are refused."""
+    stored = session.get(CommissionPlan, (plan.id, plan.version))
+    if stored is not None:
+        if load_plan(stored.source_toml) != plan:
+            raise ConfigError(f"plan {plan.id} version {plan.version} is already stored with "
+                              "different rules",
+                              hint="Plans are versioned: give the new rules the next version "
+                                   "number and an effective_from date.")
+        return False
+    session.add(CommissionPlan(plan_id=plan.id, version=plan.version, name=plan.name,
+                               effective_from=plan.effective_from, source_toml=source_toml,
+                               created_at=now))
+    return True
+
+
+def load_plans(session: Session) -> list[Plan]:
+    """Every stored plan version."""
+    rows = session.scalars(select(CommissionPlan).order_by(CommissionPlan.plan_id,
+                                                           CommissionPlan.version))
+    return [load_plan(r.source_toml) for r in rows]
+
+
+def ledger_account(customer: Customer) -> str:
+    """The account a customer's entries are filed under (its warehouse account when known)."""
+    return customer.account_id or f"customer:{customer.external_id}"
+
+
+def customer_facts(session: Session, customer: Customer,
+                   default_plan: str | None) -> AccountFacts | None:
+    """What the store knows about a referred customer; None when no affiliate referred it."""
+    if customer.affiliate_id is None or customer.referred_at is None:
+        return None
+    affiliate = session.get(Affiliate, customer.affiliate_id)
+    plan_id = (affiliate.plan_id if affiliate else None) or default_plan
+    if plan_id is None:
+        raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
+                          hint="Set [program] default_plan, or give the affiliate a plan.")
+    sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
+    ids = [s.id for s in sales]
+    refunds = session.scalars(select(RefundRow).where(RefundRow.sale_id.in_(ids))).all()
+    disputes = session.scalars(select(DisputeRow).where(DisputeRow.sale_id.in_(ids))).all()
+    scores = session.scalars(select(AccountScore).where(
+        AccountScore.account_id == ledger_account(customer),
+        AccountScore.health_band.is_not(None))).all()
+    return AccountFacts(
+        referral=Referral(ledger_account(customer), customer.affiliate_id, plan_id,
+                          customer.referred_at),
+        sales=frozenset(_sale(s) for s in sales),
+        refunds=frozenset(Refund(r.sale_id, r.refunded_minor, r.refunded_at) for r in refunds),
+        disputes=frozenset(Dispute(d.sale_id, d.opened_at) for d in disputes),
+        churns=frozenset([customer.churned_at] if customer.churned_at else []),
+        health=frozenset(HealthReading(str(s.health_band), _day_end(s)) for s in scores))
+
+
+def _sale(row: SaleRow) -> Sale:
+    inputs = row.inputs or {}
+    return Sale(sale_id=row.id, amount_minor=row.amount_minor, currency=row.currency,
+                paid_at=row.paid_at, first_payment=row.first_payment,
+                product_id=row.product_id, price_id=row.price_id,
+                affiliate_tier=inputs.get("affiliate_tier"),
+                health_band=inputs.get("health_band"), activated=inputs.get("activated"),
+                active_referrals=int(inputs.get("active_referrals", 0)))
+
+
+def _day_end(score: AccountScore) -> datetime:
+    # A score "as of D" describes the account at the end of day D.
+    return end_of_day(score.as_of)
+
+
+def entries_for(session: Session, account_id: str) -> list[Entry]:
+    """The account's ledger entries, oldest first."""
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account_id)
+                           .order_by(LedgerEntry.id))
+    return [to_entry(r) for r in rows]
+
+
+def settle_customer(session: Session, customer: Customer, plans: Sequence[Plan],
+                    now: datetime, default_plan: str | None = None) -> list[Entry]:
+    """Append the entries the customer's facts call for as of `now`; returns them."""
+    facts = customer_facts(session, customer, default_plan)
+    if facts is None:
+        return []
+    new = settle(facts, plans, now, entries_for(session, facts.referral.account_id))
+    session.add_all(to_row(e, now) for e in new)
+    session.flush()
+    return new
+
+
+def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
+    """The stored form of an entry."""
+    c = entry.change
+    return LedgerEntry(
+        entry_key=entry.entry_key, tranche_key=entry.tranche_key, kind=entry.kind,
+        affiliate_id=entry.affiliate_id, account_id=entry.account_id, sale_id=entry.sale_id,
+        currency=entry.currency, unvested_minor=c.unvested, vested_minor=c.vested,
+        lapsed_minor=c.lapsed, reversed_minor=c.reversed, plan_id=entry.plan_id,
+        plan_version=entry.plan_version, inputs=dict(entry.inputs),
+        explanation=entry.explanation, effective_at=entry.effective_at,
+        recorded_at=recorded_at)
+
+
+def to_entry(row: LedgerEntry) -> Entry:
+    """An entry from its stored form."""
+    return Entry(
+        entry_key=row.entry_key, tranche_key=row.tranche_key, kind=row.kind,
+        affiliate_id=row.affiliate_id, account_id=row.account_id, sale_id=row.sale_id,
+        currency=row.currency,
+        change=Buckets(row.unvested_minor, row.vested_minor, row.lapsed_minor,
+                       row.reversed_minor),
+        plan_id=row.plan_id, plan_version=row.plan_version, effective_at=row.effective_at,
+        explanation=row.explanation, inputs=row.inputs)
+
+
+def stored_balances(session: Session) -> dict[tuple[str, str], Buckets]:
+    """Per (affiliate, currency), summed by the database."""
+    q = select(LedgerEntry.affiliate_id, LedgerEntry.currency,
+               func.sum(LedgerEntry.unvested_minor), func.sum(LedgerEntry.vested_minor),
+               func.sum(LedgerEntry.lapsed_minor), func.sum(LedgerEntry.reversed_minor)) \
+        .group_by(LedgerEntry.affiliate_id, LedgerEntry.currency)
+    return {(a, c): Buckets(int(u), int(v), int(lp), int(r))
+            for a, c, u, v, lp, r in session.execute(q)}
+
+
+def paid_minor(session: Session) -> dict[tuple[str, str], int]:
+    """Per (affiliate, currency): money in payouts (pending or paid)."""
+    q = select(Payout.affiliate_id, Payout.currency, func.sum(PayoutItem.amount_minor)) \
+        .join(PayoutItem, PayoutItem.payout_id == Payout.id) \
+        .where(Payout.status != "cancelled").group_by(Payout.affiliate_id, Payout.currency)
+    return {(a, c): int(total) for a, c, total in session.execute(q)}
+
+
+def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
+                now: datetime) -> list[Payout]:
+    """Create pending payouts for every affiliate owed at least the minimum; an entry already
+    in a (non-cancelled) payout is never counted again."""
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.vested_minor != 0)).all()
+    paid_ids = set(session.scalars(
+        select(PayoutItem.entry_id).join(Payout, PayoutItem.payout_id == Payout.id)
+        .where(Payout.status != "cancelled")))
+    by_key = {r.entry_key: r for r in rows}
+    paid = {r.entry_key for r in rows if r.id in paid_ids}
+    affiliates = {a.id: a for a in session.scalars(select(Affiliate))}
+    held = {a for a, row in affiliates.items() if row.status not in PAYABLE_STATUSES}
+    out = []
+    for proposal in propose_payouts([to_entry(r) for r in rows], paid, minimum_minor,
+                                    held=held):
+        payout = Payout(run_id=run_id, affiliate_id=proposal.affiliate_id,
+                        currency=proposal.currency, amount_minor=proposal.amount_minor,
+                        method=affiliates[proposal.affiliate_id].payout_method,
+                        status="pending", reference=None, created_at=now, paid_at=None)
+        session.add(payout)
+        session.flush()
+        session.add_all(PayoutItem(payout_id=payout.id, entry_id=by_key[k].id,
+                                   amount_minor=by_key[k].vested_minor)
+                        for k in proposal.entry_keys)
+        out.append(payout)
+    session.flush()
+    return out
+
+
+def mark_paid(session: Session, payout_id: int, reference: str | None, now: datetime) -> Payout:
+    """Record that a pending payout was sent."""
+    payout = session.get(Payout, payout_id)
+    if payout is None:
+        raise ConfigError(f"there is no payout {payout_id}",
+                          hint="List payouts with `successlink payouts export`.")
+    if payout.status != "pending":
+        raise ConfigError(f"payout {payout_id} is {payout.status}, not pending",
+                          hint="Only a pending payout can be marked paid.")
+    payout.status, payout.reference, payout.paid_at = "paid", reference, now
+    return payout
