@@ -48,9 +48,9 @@ def _seed(s: Session) -> Customer:
 
 
 def _sale(customer: Customer, sale_id: str, at: float, *, first: bool) -> Sale:
-    return Sale(id=sale_id, customer_id=customer.id, affiliate_id="aff_1", charge_id=None,
-                amount_minor=10_000, currency="USD", paid_at=day(at), product_id=None,
-                price_id=None, first_payment=first, inputs={})
+    return Sale(id=sale_id, customer_id=customer.id, charge_id=f"ch_{sale_id}",
+                payment_intent_id=None, amount_minor=10_000, currency="USD", paid_at=day(at),
+                product_id=None, price_id=None, first_payment=first)
 
 
 def _settle(store: Engine, at: float) -> int:
@@ -85,7 +85,8 @@ def test_a_refund_after_a_payout_is_carried_into_the_next_one(store: Engine) -> 
     with Session(store) as s, s.begin():
         customer = s.scalars(select(Customer)).one()
         s.add(_sale(customer, "in_2", 60, first=False))
-        s.add(Refund(id="re_1", sale_id="in_1", refunded_minor=10_000, refunded_at=day(50)))
+        s.add(Refund(id="ch_in_1", charge_id="ch_in_1", payment_intent_id=None, invoice_id=None,
+                     refunded_minor=10_000, refunded_at=day(50)))
     _settle(store, 100)
     with Session(store) as s, s.begin():
         # 10.20 clawed back after it was paid, 6.80 vested since: -3.40 carried
@@ -126,3 +127,25 @@ def test_a_stored_plan_version_cannot_change(store: Engine) -> None:
 def test_mark_paid_refuses_a_missing_or_settled_payout(store: Engine) -> None:
     with Session(store) as s, s.begin(), pytest.raises(ConfigError, match="no payout 99"):
         mark_paid(s, 99, None, T0)
+
+
+def test_a_sale_is_paid_by_the_tier_and_health_in_force_when_it_was_paid(store: Engine) -> None:
+    from successlink.store.customers import AffiliateTier
+
+    with Session(store) as s, s.begin():
+        customer = _seed(s)
+        s.add(_sale(customer, "in_2", 60, first=False))
+        # gold from the day before the first sale; red health only after it
+        s.add(AffiliateTier(affiliate_id="aff_1", as_of=date(2026, 1, 31), tier="gold"))
+        s.add(AccountScore(account_id="acc_1", as_of=date(2026, 3, 1), health_band="red",
+                           activated=True, churn_risk=None))
+    _settle(store, 61)
+    with Session(store) as s:
+        accrued = s.execute(select(LedgerEntry.sale_id, func.sum(LedgerEntry.unvested_minor))
+                            .where(LedgerEntry.kind == "accrual")
+                            .group_by(LedgerEntry.sale_id).order_by(LedgerEntry.sale_id)).all()
+        lapsed = s.scalars(select(LedgerEntry.tranche_key).where(LedgerEntry.kind == "lapse"))
+        # red on 2026-03-01 is below the floor when in_1's first tranche vests (2026-03-03)
+        assert list(lapsed) == ["in_1:0"]
+    # in_1: 30% x 1.1 gold = 33.00; in_2: 20% x 1.1 gold x 0.5 red = 11.00
+    assert [(sale, int(total)) for sale, total in accrued] == [("in_1", 3300), ("in_2", 1100)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
@@ -21,16 +21,18 @@ from successlink.program.ledger import Entry
 from successlink.program.payouts import propose_payouts
 from successlink.program.plans import Plan, load_plan
 from successlink.store.affiliates import Affiliate
-from successlink.store.customers import AccountScore, Customer
+from successlink.store.customers import AccountScore, AffiliateTier, Customer
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout, PayoutItem
 from successlink.store.plans import CommissionPlan
 from successlink.store.sales import Dispute as DisputeRow
 from successlink.store.sales import Refund as RefundRow
 from successlink.store.sales import Sale as SaleRow
+from successlink.store.sales import Subscription
 from successlink.timeline import end_of_day
 
 PAYABLE_STATUSES = ("active",)
+_Dated = AccountScore | AffiliateTier
 
 
 def save_plan(session: Session, plan: Plan, source_toml: str, now: datetime) -> bool:
@@ -73,35 +75,89 @@ def customer_facts(session: Session, customer: Customer,
         raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
                           hint="Set [program] default_plan, or give the affiliate a plan.")
     sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
-    ids = [s.id for s in sales]
-    refunds = session.scalars(select(RefundRow).where(RefundRow.sale_id.in_(ids))).all()
-    disputes = session.scalars(select(DisputeRow).where(DisputeRow.sale_id.in_(ids))).all()
-    scores = session.scalars(select(AccountScore).where(
-        AccountScore.account_id == ledger_account(customer),
-        AccountScore.health_band.is_not(None))).all()
+    account = ledger_account(customer)
+    scores = session.scalars(select(AccountScore).where(AccountScore.account_id == account)
+                             .order_by(AccountScore.as_of)).all()
+    tiers = session.scalars(select(AffiliateTier).where(
+        AffiliateTier.affiliate_id == customer.affiliate_id).order_by(AffiliateTier.as_of)).all()
     return AccountFacts(
-        referral=Referral(ledger_account(customer), customer.affiliate_id, plan_id,
-                          customer.referred_at),
-        sales=frozenset(_sale(s) for s in sales),
-        refunds=frozenset(Refund(r.sale_id, r.refunded_minor, r.refunded_at) for r in refunds),
-        disputes=frozenset(Dispute(d.sale_id, d.opened_at) for d in disputes),
-        churns=frozenset([customer.churned_at] if customer.churned_at else []),
-        health=frozenset(HealthReading(str(s.health_band), _day_end(s)) for s in scores))
+        referral=Referral(account, customer.affiliate_id, plan_id, customer.referred_at),
+        sales=frozenset(_sale(session, s, customer, scores, tiers) for s in sales),
+        refunds=frozenset(_refunds(session, sales)),
+        disputes=frozenset(_disputes(session, sales)),
+        churns=frozenset(_churns(session, customer)),
+        health=frozenset(HealthReading(str(s.health_band), end_of_day(s.as_of))
+                         for s in scores if s.health_band is not None))
 
 
-def _sale(row: SaleRow) -> Sale:
-    inputs = row.inputs or {}
+def _latest(rows: Sequence[_Dated], at: datetime) -> _Dated | None:
+    """The newest row scored as of a day that had ended by `at` (no look-ahead)."""
+    return next((r for r in reversed(rows) if end_of_day(r.as_of) <= at), None)
+
+
+def _sale(session: Session, row: SaleRow, customer: Customer,
+          scores: Sequence[AccountScore], tiers: Sequence[AffiliateTier]) -> Sale:
+    """A sale with its quality inputs as they stood when it was paid."""
+    score = _latest(scores, row.paid_at)
+    tier = _latest(tiers, row.paid_at)
+    others = select(func.count(func.distinct(SaleRow.customer_id))) \
+        .join(Customer, Customer.id == SaleRow.customer_id) \
+        .where(Customer.affiliate_id == customer.affiliate_id, Customer.id != customer.id,
+               SaleRow.paid_at < row.paid_at)
     return Sale(sale_id=row.id, amount_minor=row.amount_minor, currency=row.currency,
                 paid_at=row.paid_at, first_payment=row.first_payment,
                 product_id=row.product_id, price_id=row.price_id,
-                affiliate_tier=inputs.get("affiliate_tier"),
-                health_band=inputs.get("health_band"), activated=inputs.get("activated"),
-                active_referrals=int(inputs.get("active_referrals", 0)))
+                affiliate_tier=tier.tier if isinstance(tier, AffiliateTier) else None,
+                health_band=score.health_band if isinstance(score, AccountScore) else None,
+                activated=score.activated if isinstance(score, AccountScore) else None,
+                active_referrals=int(session.scalar(others) or 0))
 
 
-def _day_end(score: AccountScore) -> datetime:
-    # A score "as of D" describes the account at the end of day D.
-    return end_of_day(score.as_of)
+def _sale_of(sales: Sequence[SaleRow], invoice_id: str | None, charge_id: str | None,
+             payment_intent_id: str | None) -> str | None:
+    for sale in sales:
+        if (invoice_id and sale.id == invoice_id) or (charge_id and sale.charge_id == charge_id) \
+                or (payment_intent_id and sale.payment_intent_id == payment_intent_id):
+            return sale.id
+    return None
+
+
+def _refunds(session: Session, sales: Sequence[SaleRow]) -> list[Refund]:
+    rows = session.scalars(select(RefundRow).where(or_(
+        RefundRow.invoice_id.in_([s.id for s in sales]),
+        RefundRow.charge_id.in_([s.charge_id for s in sales if s.charge_id]),
+        RefundRow.payment_intent_id.in_([s.payment_intent_id for s in sales
+                                         if s.payment_intent_id])))).all()
+    out = []
+    for r in rows:
+        sale_id = _sale_of(sales, r.invoice_id, r.charge_id, r.payment_intent_id)
+        if sale_id is not None:
+            out.append(Refund(sale_id, r.refunded_minor, r.refunded_at))
+    return out
+
+
+def _disputes(session: Session, sales: Sequence[SaleRow]) -> list[Dispute]:
+    rows = session.scalars(select(DisputeRow).where(or_(
+        DisputeRow.charge_id.in_([s.charge_id for s in sales if s.charge_id]),
+        DisputeRow.payment_intent_id.in_([s.payment_intent_id for s in sales
+                                          if s.payment_intent_id])))).all()
+    out = []
+    for d in rows:
+        sale_id = _sale_of(sales, None, d.charge_id, d.payment_intent_id)
+        if sale_id is not None:
+            out.append(Dispute(sale_id, d.opened_at))
+    return out
+
+
+def _churns(session: Session, customer: Customer) -> list[datetime]:
+    """The customer's churn: set by hand (or sync), or when every subscription has ended."""
+    out = [customer.churned_at] if customer.churned_at else []
+    subs = session.scalars(select(Subscription).where(
+        Subscription.customer_external_id == customer.external_id)).all()
+    ended = [s.ended_at for s in subs if s.ended_at is not None]
+    if subs and len(ended) == len(subs):
+        out.append(max(ended))
+    return out
 
 
 def entries_for(session: Session, account_id: str) -> list[Entry]:

@@ -27,6 +27,17 @@ class Customer(Base):
     created_at: Mapped[datetime]
 
 
+class AffiliateTier(Base):
+    """An affiliate's scorecard tier as of a day (from `score`): the tier history commissions
+    are computed with, so a sale is always paid by the tier in force when it was paid."""
+
+    __tablename__ = "affiliate_tiers"
+
+    affiliate_id: Mapped[str] = mapped_column(ForeignKey("affiliates.id"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(16))
+
+
 class AccountScore(Base):
     """An account's health band, activation and churn risk as of a day (from `score`)."""
 

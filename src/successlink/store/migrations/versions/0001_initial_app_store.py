@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 14:21:03.428412
+Create Date: 2026-11-23 14:32:22.536846
 """
 
 from __future__ import annotations
@@ -55,6 +55,17 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('plan_id', 'version', name=op.f('pk_commission_plans'))
     )
+    op.create_table('disputes',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('charge_id', sa.String(length=255), nullable=True),
+    sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disputes'))
+    )
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disputes_charge_id'), ['charge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_payment_intent_id'), ['payment_intent_id'], unique=False)
+
     op.create_table('program_settings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(), nullable=False),
@@ -73,6 +84,31 @@ def upgrade() -> None:
     sa.CheckConstraint('min_payout_minor >= 0', name=op.f('ck_program_settings_min_payout_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_program_settings'))
     )
+    op.create_table('refunds',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('charge_id', sa.String(length=255), nullable=True),
+    sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
+    sa.Column('invoice_id', sa.String(length=255), nullable=True),
+    sa.Column('refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('refunded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_charge_id'), ['charge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_payment_intent_id'), ['payment_intent_id'], unique=False)
+
+    op.create_table('subscriptions',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('customer_external_id', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('event_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions'))
+    )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subscriptions_customer_external_id'), ['customer_external_id'], unique=False)
+
     op.create_table('webhook_events',
     sa.Column('event_id', sa.String(length=255), nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
@@ -83,6 +119,13 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("outcome IN ('processed', 'ignored')", name=op.f('ck_webhook_events_outcome_valid')),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_webhook_events'))
+    )
+    op.create_table('affiliate_tiers',
+    sa.Column('affiliate_id', sa.String(length=64), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('tier', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['affiliate_id'], ['affiliates.id'], name=op.f('fk_affiliate_tiers_affiliate_id_affiliates')),
+    sa.PrimaryKeyConstraint('affiliate_id', 'as_of', name=op.f('pk_affiliate_tiers'))
     )
     op.create_table('api_keys',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -268,60 +311,29 @@ def upgrade() -> None:
     op.create_table('sales',
     sa.Column('id', sa.String(length=255), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('affiliate_id', sa.String(length=64), nullable=True),
     sa.Column('charge_id', sa.String(length=255), nullable=True),
+    sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
     sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('product_id', sa.String(), nullable=True),
     sa.Column('price_id', sa.String(), nullable=True),
     sa.Column('first_payment', sa.Boolean(), nullable=False),
-    sa.Column('inputs', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['affiliate_id'], ['affiliates.id'], name=op.f('fk_sales_affiliate_id_affiliates')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_sales_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sales'))
     )
     with op.batch_alter_table('sales', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sales_affiliate_id'), ['affiliate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_charge_id'), ['charge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_customer_id'), ['customer_id'], unique=False)
-
-    op.create_table('disputes',
-    sa.Column('id', sa.String(length=255), nullable=False),
-    sa.Column('sale_id', sa.String(length=255), nullable=False),
-    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['sale_id'], ['sales.id'], name=op.f('fk_disputes_sale_id_sales')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_disputes'))
-    )
-    with op.batch_alter_table('disputes', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_disputes_sale_id'), ['sale_id'], unique=False)
-
-    op.create_table('refunds',
-    sa.Column('id', sa.String(length=255), nullable=False),
-    sa.Column('sale_id', sa.String(length=255), nullable=False),
-    sa.Column('refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('refunded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['sale_id'], ['sales.id'], name=op.f('fk_refunds_sale_id_sales')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds'))
-    )
-    with op.batch_alter_table('refunds', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_refunds_sale_id'), ['sale_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_payment_intent_id'), ['payment_intent_id'], unique=False)
 
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('refunds', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_refunds_sale_id'))
-
-    op.drop_table('refunds')
-    with op.batch_alter_table('disputes', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_disputes_sale_id'))
-
-    op.drop_table('disputes')
     with op.batch_alter_table('sales', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_payment_intent_id'))
         batch_op.drop_index(batch_op.f('ix_sales_customer_id'))
         batch_op.drop_index(batch_op.f('ix_sales_charge_id'))
-        batch_op.drop_index(batch_op.f('ix_sales_affiliate_id'))
 
     op.drop_table('sales')
     with op.batch_alter_table('leads', schema=None) as batch_op:
@@ -375,8 +387,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_keys_affiliate_id'))
 
     op.drop_table('api_keys')
+    op.drop_table('affiliate_tiers')
     op.drop_table('webhook_events')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subscriptions_customer_external_id'))
+
+    op.drop_table('subscriptions')
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_payment_intent_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_charge_id'))
+
+    op.drop_table('refunds')
     op.drop_table('program_settings')
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disputes_payment_intent_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_charge_id'))
+
+    op.drop_table('disputes')
     op.drop_table('commission_plans')
     with op.batch_alter_table('affiliates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_affiliates_account_id'))
