@@ -192,6 +192,14 @@ class ProgramSettings(BaseModel):
     plans_dir: str = Field("plans", description="Folder of commission plan TOML files, "
                            "relative to the workspace.")
     default_plan: str | None = Field(None, description="Plan id for affiliates without one.")
+    stripe_webhook_secrets: list[str] = Field(
+        default_factory=list, description="Stripe endpoint signing secrets (whsec_...); more "
+        "than one while rotating. Set them in the environment, not in the file.")
+    webhook_tolerance_seconds: int = Field(300, ge=0, description="Oldest signature "
+                                           "timestamp accepted (0: no limit; Stripe: 300).")
+    settle_delay_minutes: int = Field(60, ge=0, description="The ledger is settled this long "
+                                      "after the events it records, so webhooks delivered out "
+                                      "of order are all in first.")
 
 
 class Settings(BaseModel):

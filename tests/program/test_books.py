@@ -50,7 +50,8 @@ def _seed(s: Session) -> Customer:
 def _sale(customer: Customer, sale_id: str, at: float, *, first: bool) -> Sale:
     return Sale(id=sale_id, customer_id=customer.id, charge_id=f"ch_{sale_id}",
                 payment_intent_id=None, amount_minor=10_000, currency="USD", paid_at=day(at),
-                product_id=None, price_id=None, first_payment=first)
+                product_id=None, price_id=None,
+                billing_reason="subscription_create" if first else "subscription_cycle")
 
 
 def _settle(store: Engine, at: float) -> int:

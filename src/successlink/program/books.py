@@ -75,6 +75,9 @@ def customer_facts(session: Session, customer: Customer,
         raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
                           hint="Set [program] default_plan, or give the affiliate a plan.")
     sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
+    # The customer's first payment is its earliest sale (ties by id), whatever order they
+    # were delivered in.
+    first = min(((s.paid_at, s.id) for s in sales), default=(None, None))[1]
     account = ledger_account(customer)
     scores = session.scalars(select(AccountScore).where(AccountScore.account_id == account)
                              .order_by(AccountScore.as_of)).all()
@@ -82,7 +85,8 @@ def customer_facts(session: Session, customer: Customer,
         AffiliateTier.affiliate_id == customer.affiliate_id).order_by(AffiliateTier.as_of)).all()
     return AccountFacts(
         referral=Referral(account, customer.affiliate_id, plan_id, customer.referred_at),
-        sales=frozenset(_sale(session, s, customer, scores, tiers) for s in sales),
+        sales=frozenset(_sale(session, s, customer, scores, tiers, first=s.id == first)
+                        for s in sales),
         refunds=frozenset(_refunds(session, sales)),
         disputes=frozenset(_disputes(session, sales)),
         churns=frozenset(_churns(session, customer)),
@@ -96,7 +100,8 @@ def _latest(rows: Sequence[_Dated], at: datetime) -> _Dated | None:
 
 
 def _sale(session: Session, row: SaleRow, customer: Customer,
-          scores: Sequence[AccountScore], tiers: Sequence[AffiliateTier]) -> Sale:
+          scores: Sequence[AccountScore], tiers: Sequence[AffiliateTier], *,
+          first: bool) -> Sale:
     """A sale with its quality inputs as they stood when it was paid."""
     score = _latest(scores, row.paid_at)
     tier = _latest(tiers, row.paid_at)
@@ -105,7 +110,7 @@ def _sale(session: Session, row: SaleRow, customer: Customer,
         .where(Customer.affiliate_id == customer.affiliate_id, Customer.id != customer.id,
                SaleRow.paid_at < row.paid_at)
     return Sale(sale_id=row.id, amount_minor=row.amount_minor, currency=row.currency,
-                paid_at=row.paid_at, first_payment=row.first_payment,
+                paid_at=row.paid_at, first_payment=first,
                 product_id=row.product_id, price_id=row.price_id,
                 affiliate_tier=tier.tier if isinstance(tier, AffiliateTier) else None,
                 health_band=score.health_band if isinstance(score, AccountScore) else None,
@@ -262,3 +267,15 @@ def mark_paid(session: Session, payout_id: int, reference: str | None, now: date
                           hint="Only a pending payout can be marked paid.")
     payout.status, payout.reference, payout.paid_at = "paid", reference, now
     return payout
+
+
+def settle_all(session: Session, plans: Sequence[Plan], now: datetime,
+               default_plan: str | None = None) -> list[Entry]:
+    """Settle every referred customer as of `now` (the periodic job: vesting days pass
+    without any webhook to trigger them)."""
+    customers = session.scalars(select(Customer).where(Customer.affiliate_id.is_not(None))
+                                .order_by(Customer.id)).all()
+    out: list[Entry] = []
+    for customer in customers:
+        out.extend(settle_customer(session, customer, plans, now, default_plan))
+    return out

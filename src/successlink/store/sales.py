@@ -30,7 +30,7 @@ class Sale(Base):
     paid_at: Mapped[datetime]
     product_id: Mapped[str | None]
     price_id: Mapped[str | None]
-    first_payment: Mapped[bool]
+    billing_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class Refund(Base):

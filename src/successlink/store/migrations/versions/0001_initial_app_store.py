@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 14:32:22.536846
+Create Date: 2026-11-23 14:35:13.247394
 """
 
 from __future__ import annotations
@@ -318,7 +318,7 @@ def upgrade() -> None:
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('product_id', sa.String(), nullable=True),
     sa.Column('price_id', sa.String(), nullable=True),
-    sa.Column('first_payment', sa.Boolean(), nullable=False),
+    sa.Column('billing_reason', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_sales_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sales'))
     )
