@@ -4,8 +4,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from successlink.program.stripe_events import ChargeRefunded, CustomerSeen, DisputeOpened, \
-    EventError, SalePaid, SubscriptionState, read_event
+from successlink.program.stripe_events import (
+    ChargeRefunded,
+    CustomerSeen,
+    DisputeOpened,
+    EventError,
+    SalePaid,
+    SubscriptionState,
+    read_event,
+)
 from tests.program.stripe_data import HANDLED, IGNORED, envelope, load, ruby_mock_bodies
 
 
