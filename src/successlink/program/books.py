@@ -120,10 +120,15 @@ def _sale(session: Session, row: SaleRow, customer: Customer,
 
 def _sale_of(sales: Sequence[SaleRow], invoice_id: str | None, charge_id: str | None,
              payment_intent_id: str | None) -> str | None:
-    for sale in sales:
-        if (invoice_id and sale.id == invoice_id) or (charge_id and sale.charge_id == charge_id) \
-                or (payment_intent_id and sale.payment_intent_id == payment_intent_id):
-            return sale.id
+    """The sale a refund or dispute belongs to: by invoice, else charge, else payment intent
+    (the most specific link first; the smallest id on a tie, never the load order)."""
+    for matches in (lambda s: invoice_id is not None and s.id == invoice_id,
+                    lambda s: charge_id is not None and s.charge_id == charge_id,
+                    lambda s: payment_intent_id is not None
+                    and s.payment_intent_id == payment_intent_id):
+        found = sorted(s.id for s in sales if matches(s))
+        if found:
+            return found[0]
     return None
 
 

@@ -2,11 +2,11 @@
 
 Idempotent twice over: an event id is processed once (the `webhook_events` row is written in
 the same transaction as its effects), and the facts are keyed by Stripe's own ids (an invoice
-is one sale whichever events deliver it). Order-free: a refund keeps the largest cumulative
-amount seen, a subscription the state of its newest event, and a customer the earliest
-evidence of who referred it, so any delivery order stores the same facts. The ledger is then
-settled `settle_delay` behind the clock, so events Stripe delivers out of order are all in
-before they are settled.
+is one sale whichever events deliver it). Order-free: each cumulative refund amount of a
+charge is one fact, a subscription keeps the state of its newest event, and a customer the
+earliest evidence of who referred it, so any delivery order stores the same facts. The
+ledger is then settled `settle_delay` behind the clock, so events Stripe delivers out of
+order are all in before they are settled.
 """
 
 from __future__ import annotations
@@ -174,14 +174,18 @@ def _sale(session: Session, change: SalePaid) -> list[str]:
 
 
 def _refund(session: Session, change: ChargeRefunded) -> None:
-    refund = session.get(Refund, change.charge_id)
+    """Each cumulative refund amount of a charge is its own fact (a partial refund and the
+    full one later both count, each from its own time); the same amount seen twice keeps
+    the earlier time."""
+    key = f"{change.charge_id}:{change.refunded_minor}"
+    refund = session.get(Refund, key)
     if refund is None:
-        session.add(Refund(id=change.charge_id, charge_id=change.charge_id,
+        session.add(Refund(id=key, charge_id=change.charge_id,
                            payment_intent_id=change.payment_intent_id,
                            invoice_id=change.invoice_id, refunded_minor=change.refunded_minor,
                            refunded_at=change.at))
-    elif (change.refunded_minor, change.at) > (refund.refunded_minor, refund.refunded_at):
-        refund.refunded_minor, refund.refunded_at = change.refunded_minor, change.at
+    else:
+        refund.refunded_at = min(refund.refunded_at, change.at)
         refund.invoice_id = refund.invoice_id or change.invoice_id
         refund.payment_intent_id = refund.payment_intent_id or change.payment_intent_id
 

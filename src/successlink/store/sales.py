@@ -34,8 +34,8 @@ class Sale(Base):
 
 
 class Refund(Base):
-    """Money given back on a charge; `refunded_minor` is the charge's cumulative refund, so
-    the largest value seen is the truth whatever order the events came in."""
+    """A charge's cumulative refund as of an instant (id `<charge>:<amount>`): a partial
+    refund and the full one later are two rows, so history survives any delivery order."""
 
     __tablename__ = "refunds"
 
