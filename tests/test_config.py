@@ -37,3 +37,15 @@ def test_bad_settings_say_where_and_what(tmp_path: Path, text: str, words: str):
     with pytest.raises(ConfigError, match=words) as info:
         load_settings(tmp_path, environ={})
     assert CONFIG_FILE in info.value.render()
+
+
+def test_the_app_store_defaults_to_sqlite_in_the_workspace(tmp_path: Path):
+    settings = load_settings(tmp_path, environ={})
+    assert settings.app_store_url == f"sqlite:///{(tmp_path / 'app.db').resolve()}"
+
+
+def test_successlink_app_store_overrides_the_app_store_url(tmp_path: Path):
+    (tmp_path / CONFIG_FILE).write_text('[app_store]\nurl = "sqlite:////elsewhere.db"\n')
+    assert load_settings(tmp_path, environ={}).app_store_url == "sqlite:////elsewhere.db"
+    env = {"SUCCESSLINK_APP_STORE": "postgresql://u@h/db"}
+    assert load_settings(tmp_path, environ=env).app_store_url == "postgresql://u@h/db"

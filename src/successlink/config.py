@@ -178,6 +178,30 @@ class AdvocateSettings(BaseModel):
         return weights
 
 
+class AppStoreSettings(BaseModel):
+    """Where the program's system of record lives (affiliates, clicks, ledger, payouts)."""
+
+    url: str | None = Field(None, description="SQLAlchemy URL; default "
+                            "sqlite:///<workspace>/app.db (WAL). PostgreSQL: "
+                            "postgresql://user@host/db.")
+
+
+class ProgramSettings(BaseModel):
+    """How the affiliate program runs (see docs/program.md)."""
+
+    plans_dir: str = Field("plans", description="Folder of commission plan TOML files, "
+                           "relative to the workspace.")
+    default_plan: str | None = Field(None, description="Plan id for affiliates without one.")
+    stripe_webhook_secrets: list[str] = Field(
+        default_factory=list, description="Stripe endpoint signing secrets (whsec_...); more "
+        "than one while rotating. Set them in the environment, not in the file.")
+    webhook_tolerance_seconds: int = Field(300, ge=0, description="Oldest signature "
+                                           "timestamp accepted (0: no limit; Stripe: 300).")
+    settle_delay_minutes: int = Field(60, ge=0, description="The ledger is settled this long "
+                                      "after the events it records, so webhooks delivered out "
+                                      "of order are all in first.")
+
+
 class Settings(BaseModel):
     """Everything configurable, for one workspace."""
 
@@ -191,6 +215,8 @@ class Settings(BaseModel):
     scorecard: ScorecardSettings = Field(default_factory=ScorecardSettings)  # type: ignore[arg-type]
     health: HealthSettings = Field(default_factory=lambda: HealthSettings(config=None))
     advocates: AdvocateSettings = Field(default_factory=AdvocateSettings)
+    app_store: AppStoreSettings = Field(default_factory=lambda: AppStoreSettings(url=None))
+    program: ProgramSettings = Field(default_factory=ProgramSettings)  # type: ignore[arg-type]
 
     @property
     def warehouse_url(self) -> str:
@@ -198,12 +224,21 @@ class Settings(BaseModel):
             return self.warehouse.url
         return f"duckdb://{(self.workspace / 'warehouse.duckdb').resolve()}"
 
+    @property
+    def app_store_url(self) -> str:
+        if self.app_store.url:
+            return self.app_store.url
+        return f"sqlite:///{(self.workspace / 'app.db').resolve()}"
+
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """SUCCESSLINK_WAREHOUSE plus SUCCESSLINK_<SECTION>__<KEY> variables, as nested dicts."""
+    """SUCCESSLINK_WAREHOUSE, SUCCESSLINK_APP_STORE and SUCCESSLINK_<SECTION>__<KEY>
+    variables, as nested dicts."""
     out: dict[str, Any] = {}
     if environ.get("SUCCESSLINK_WAREHOUSE"):
         out["warehouse"] = {"url": environ["SUCCESSLINK_WAREHOUSE"]}
+    if environ.get("SUCCESSLINK_APP_STORE"):
+        out["app_store"] = {"url": environ["SUCCESSLINK_APP_STORE"]}
     for name, value in environ.items():
         if not name.startswith("SUCCESSLINK_") or "__" not in name:
             continue
@@ -259,6 +294,7 @@ def default_config_toml() -> str:
         "# SuccessLink workspace settings. Every option is documented in docs/configuration.md.\n"
         "# Environment variables override this file: SUCCESSLINK_WAREHOUSE=<ibis url>,\n"
         "# SUCCESSLINK_<SECTION>__<KEY>=value (e.g. SUCCESSLINK_INGEST__CHUNK_ROWS=100000).\n"
-        "# [warehouse] url defaults to a DuckDB file in this folder (warehouse.duckdb).\n\n"
+        "# [warehouse] url defaults to a DuckDB file in this folder (warehouse.duckdb);\n"
+        "# [app_store] url (SUCCESSLINK_APP_STORE) to a SQLite file, app.db (WAL).\n\n"
     )
     return header + tomli_w.dumps(body)

@@ -1,0 +1,129 @@
+"""Vesting and clawback: where each tranche of a commission should be, given the facts.
+
+A commission is split into tranches by the plan's vesting schedule. Each tranche's *target*
+is a function of the facts and `now` only, so however late or often a fact arrives the
+ledger converges to the same place (ledger.py appends the moves that get it there).
+
+Rules, per tranche vesting on day v = paid_at + tranche day:
+- refunds and disputes reverse the refunded share of the commission, whenever they happen
+  (even after vesting or payout: the vested money is taken back);
+- what is not reversed lapses if the account churned after the sale and on or before v,
+  or if at v its latest health band was below the plan's health floor;
+- otherwise it vests once `now` reaches v, and stays unvested until then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from successlink.health.config import BAND_NAMES
+from successlink.money import Money
+from successlink.program.buckets import Buckets
+from successlink.program.commissions import Commission
+from successlink.program.facts import AccountFacts
+from successlink.program.plans import Plan
+from successlink.program.rounding import round_minor, split_minor
+
+_BAND_RANK = {name: rank for rank, name in enumerate(BAND_NAMES)}
+
+
+@dataclass(frozen=True)
+class TrancheTarget:
+    """Where one tranche's money should be, and why, with the instant each move happened."""
+
+    tranche_key: str
+    index: int
+    commission: Commission
+    amount_minor: int
+    vests_at: datetime
+    target: Buckets
+    reversed_at: datetime | None
+    settled_at: datetime | None
+    reversal_reason: str
+    fate_reason: str
+
+
+def tranche_amounts(total_minor: int, plan: Plan | None) -> list[int]:
+    """The commission split by the plan's tranche percents, adding up to it exactly."""
+    if plan is None:
+        return [total_minor]
+    return split_minor(total_minor, [Fraction(t.percent) for t in plan.vesting.tranches])
+
+
+def reversed_share(facts: AccountFacts, commission: Commission) -> tuple[int, datetime | None]:
+    """How much of the commission refunds and disputes take back, and since when.
+
+    A dispute takes it all; refunds take the refunded share of the sale, rounded half up
+    once on the total (then split over tranches in proportion).
+    """
+    sale = commission.sale
+    disputes = [d.at for d in facts.disputes if d.sale_id == sale.sale_id]
+    if disputes:
+        return commission.amount_minor, min(disputes)
+    refunds = [r for r in facts.refunds if r.sale_id == sale.sale_id]
+    if not refunds or sale.amount_minor <= 0:
+        return 0, None
+    latest = max(refunds, key=lambda r: (r.refunded_minor, r.at))
+    share = min(Fraction(latest.refunded_minor, sale.amount_minor), Fraction(1))
+    return round_minor(commission.amount_minor * share), latest.at
+
+
+def targets(facts: AccountFacts, commission: Commission, plan: Plan | None,
+            now: datetime) -> list[TrancheTarget]:
+    """The target of every tranche of one commission."""
+    amounts = tranche_amounts(commission.amount_minor, plan)
+    taken, reversed_at = reversed_share(facts, commission)
+    taken_parts = split_minor(taken, amounts) if commission.amount_minor else [0] * len(amounts)
+    days = [t.day for t in plan.vesting.tranches] if plan else [0]
+    out = []
+    for index, (amount, taken_part, day) in enumerate(zip(amounts, taken_parts, days,
+                                                          strict=True)):
+        vests_at = commission.sale.paid_at + timedelta(days=day)
+        rest, settled_at, reason = _fate(facts, plan, vests_at, amount - taken_part, now,
+                                         commission.sale.paid_at)
+        target = Buckets(reversed=taken_part) + rest
+        out.append(TrancheTarget(
+            tranche_key=f"{commission.sale.sale_id}:{index}", index=index,
+            commission=commission, amount_minor=amount, vests_at=vests_at, target=target,
+            reversed_at=reversed_at if taken_part else None, settled_at=settled_at,
+            reversal_reason=_reversal_reason(taken_part, commission, reversed_at),
+            fate_reason=reason))
+    return out
+
+
+def _fate(facts: AccountFacts, plan: Plan | None, vests_at: datetime, rest: int,
+          now: datetime, paid_at: datetime) -> tuple[Buckets, datetime | None, str]:
+    """Where the unreversed part of a tranche belongs: lapsed, vested or still unvested."""
+    churned = sorted(c for c in facts.churns if paid_at < c <= vests_at)
+    if churned:
+        return (Buckets(lapsed=rest), churned[0],
+                f"the account churned on {churned[0]:%Y-%m-%d}, before vesting on "
+                f"{vests_at:%Y-%m-%d}")
+    if now < vests_at:
+        return Buckets(unvested=rest), None, f"it vests on {vests_at:%Y-%m-%d}"
+    floor = plan.vesting.health_floor if plan else None
+    band = _band_at(facts, vests_at)
+    if floor is not None and band is not None and _BAND_RANK[band] < _BAND_RANK[floor]:
+        return (Buckets(lapsed=rest), vests_at,
+                f"on its vesting day {vests_at:%Y-%m-%d} the account was in {band} health, "
+                f"below the {floor} floor")
+    return Buckets(vested=rest), vests_at, f"it vested on {vests_at:%Y-%m-%d}"
+
+
+def _band_at(facts: AccountFacts, at: datetime) -> str | None:
+    """The latest known health band at `at`; None when no reading is that old (no health
+    data never blocks vesting: missing data is not evidence of a poor customer)."""
+    known = [h for h in facts.health if h.at <= at and h.band in _BAND_RANK]
+    if not known:
+        return None
+    return max(known, key=lambda h: (h.at, _BAND_RANK[h.band])).band
+
+
+def _reversal_reason(taken: int, commission: Commission, at: datetime | None) -> str:
+    if not taken or at is None:
+        return "nothing was refunded"
+    sale = commission.sale
+    return (f"invoice {sale.sale_id} was refunded or disputed on {at:%Y-%m-%d}, which takes "
+            f"back {Money(taken, sale.currency).format()} of this tranche")
