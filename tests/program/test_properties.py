@@ -77,9 +77,13 @@ def _ordered(history: list[object], checks: list[datetime]) -> list[Entry]:
                     + [(c, 1, i) for i, c in enumerate(checks)])
     delivered: list[object] = []
     ledger: list[Entry] = []
-    for at, is_check, i in events:
+    for k, (at, is_check, i) in enumerate(events):
         if not is_check:
             delivered.append(history[i])
+        # Facts of one instant happen together: settle once they have all arrived (a
+        # refund of 2 and one of 14 at the same moment are one state, not two steps).
+        if k + 1 < len(events) and events[k + 1][0] == at:
+            continue
         ledger += settle(_facts(delivered), PLANS, at, ledger)
     return ledger + settle(_facts(delivered), PLANS, END, ledger)
 
