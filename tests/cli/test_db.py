@@ -67,3 +67,14 @@ def test_pasted_postgres_urls_use_psycopg3(given: str, expected: str) -> None:
 
 def test_a_password_is_not_printed() -> None:
     assert db._redacted("postgresql://me:s3cret@h/d") == "postgresql://me@h/d"
+
+
+def test_the_root_command_mounts_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from successlink.cli.app import run
+
+    monkeypatch.delenv("SUCCESSLINK_APP_STORE", raising=False)
+    assert run(["--workspace", str(tmp_path), "db", "upgrade"]) == 0
+    assert run(["--workspace", str(tmp_path), "db", "status"]) == 0
+    assert "revision 0001 (newest 0001)" in capsys.readouterr().out
+    assert (tmp_path / "app.db").exists()

@@ -11,6 +11,7 @@ import typer
 from successlink import __version__
 from successlink.cli import (
     advocates,
+    db,
     demo,
     drivers,
     health,
@@ -45,6 +46,7 @@ app.command("drivers")(drivers.drivers)
 app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(rejects.app, name="rejects")
+app.add_typer(db.app, name="db")
 
 
 def _version(value: bool) -> None:
