@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
