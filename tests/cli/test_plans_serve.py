@@ -60,6 +60,14 @@ def test_plans_apply_stores_a_version_once_and_refuses_to_change_it(workspace: P
     assert code == 0 and "quality" in out and "2026-01-01 00:00 UTC" in out
 
 
+def test_plans_apply_defaults_to_the_plans_folder(workspace: Path) -> None:
+    code, out = _run(workspace, "plans", "apply")
+    assert code != 0 and "no plan files in" in out
+    (workspace / "plans").mkdir()
+    (workspace / "plans" / "quality.toml").write_text(QUALITY_PLAN, encoding="utf-8")
+    assert _run(workspace, "plans", "apply")[1].endswith(": stored\n")
+
+
 def test_a_bad_plan_stores_nothing(workspace: Path) -> None:
     good, bad = workspace / "good.toml", workspace / "bad.toml"
     good.write_text(QUALITY_PLAN, encoding="utf-8")

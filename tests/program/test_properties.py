@@ -95,7 +95,7 @@ def deliveries(draw: st.DrawFn, history: list[object]) -> list[object]:
     return draw(st.permutations(history + again))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.data(), histories(), st.lists(hours.map(lambda h: day(h / 24)), max_size=4))
 def test_any_order_and_duplication_gives_the_ordered_ledger(
         data: st.DataObject, history: list[object], checks: list[datetime]) -> None:
@@ -104,7 +104,7 @@ def test_any_order_and_duplication_gives_the_ordered_ledger(
     assert _by_key(replayed) == _by_key(_ordered(history, checks))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.data(), histories())
 def test_settling_while_facts_arrive_out_of_order_converges(
         data: st.DataObject, history: list[object]) -> None:
@@ -122,7 +122,7 @@ def test_settling_while_facts_arrive_out_of_order_converges(
     assert settle(_facts(shuffled), PLANS, END, ledger) == []
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(histories())
 def test_money_is_conserved_and_balances_are_sums_of_entries(history: list[object]) -> None:
     ledger = _ordered(history, [])

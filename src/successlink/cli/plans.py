@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from successlink.cli.context import AppContext
+from successlink.errors import ConfigError
 from successlink.program.books import load_plans, save_plan
 from successlink.program.plans import load_plan
 from successlink.store.connect import open_store
@@ -21,10 +22,19 @@ app = typer.Typer(help="Commission plans: validate and store versions.", no_args
 @app.command("apply")
 def apply(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Plan TOML files (docs/program.md).")],
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Plan TOML files (docs/program.md). Default: every *.toml in [program] "
+             "plans_dir.")] = None,
 ) -> None:
     """Validate plans and store each new version (a stored version never changes)."""
     state: AppContext = ctx.obj
+    if not files:
+        folder = state.settings.workspace / state.settings.program.plans_dir
+        files = sorted(folder.glob("*.toml"))
+        if not files:
+            raise ConfigError(f"no plan files in {folder}",
+                              hint="Write one (docs/program.md has a full example) or pass "
+                                   "the files to apply.")
     plans = [(path, load_plan(path)) for path in files]  # all valid before any is stored
     engine = open_store(state.settings.app_store_url)
     try:
