@@ -204,6 +204,8 @@ class ProgramSettings(BaseModel):
                                        "fallback URL's domain.")
     cookie_days: int = Field(30, ge=1, description="Life of the click cookie (the "
                              "attribution window).")
+    min_payout: str = Field("50.00", description="Smallest payout, in major units of each "
+                            "payout's currency; smaller balances wait for the next run.")
     settle_delay_minutes: int = Field(60, ge=0, description="The ledger is settled this long "
                                       "after the events it records, so webhooks delivered out "
                                       "of order are all in first.")

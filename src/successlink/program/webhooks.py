@@ -11,6 +11,7 @@ order are all in before they are settled.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from successlink.errors import ConfigError
 from successlink.program.books import settle_customer
 from successlink.program.plans import Plan
 from successlink.program.signatures import verify_signature
@@ -36,6 +38,8 @@ from successlink.store.customers import Customer
 from successlink.store.sales import Dispute, Refund, Sale, Subscription
 from successlink.store.tracking import Click, Lead
 from successlink.store.webhooks import WebhookEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,13 @@ def process_event(session: Session, event: StripeEvent, settings: WebhookSetting
     now = received_at - settings.settle_delay
     for external_id in sorted(touched):
         customer = _customer(session, external_id, event.created)
-        settle_customer(session, customer, settings.plans, now, settings.default_plan)
+        try:
+            with session.begin_nested():
+                settle_customer(session, customer, settings.plans, now, settings.default_plan)
+        except ConfigError as exc:
+            # The facts are stored and acknowledged; the ledger catches up at the next
+            # settlement once the program is fixed (a 500 would only make Stripe retry).
+            log.warning("customer %s not settled: %s", external_id, exc.render())
     return WebhookResult(event.event_id, event.event_type, outcome)
 
 
