@@ -188,16 +188,17 @@ def stripe_webhooks(work: Path, size: int) -> dict[str, Any]:
 def click_records(work: Path, size: int) -> dict[str, Any]:
     """The redirect's database part: look up the link and commit one click, `size` times
     (one durable transaction each, no group commit yet)."""
-    from successlink.web.app import ServiceConfig, _record_click, _Visit
+    from sqlalchemy.orm import Session
+
+    from successlink.web.tracking import Visit, record_click
 
     engine = _program_store(work)
-    config = ServiceConfig(engine=engine, plans=[], fallback_url="https://acme.test/",
-                           allowed_domains=["acme.test"])
-    visit = _Visit(code="ada", ip="203.0.113.9", user_agent="Mozilla/5.0 Firefox",
-                   referer=None)
+    visit = Visit(code="ada", ip="203.0.113.9", user_agent="Mozilla/5.0 Firefox",
+                  referer=None)
     start = time.perf_counter()
     for _ in range(size):
-        _record_click(config, visit)
+        with Session(engine) as s, s.begin():
+            record_click(s, visit, domains=["acme.test"], at=datetime.now(UTC))
     seconds = time.perf_counter() - start
     return {"clicks": size, "seconds": round(seconds, 2), "clicks_per_s": round(size / seconds),
             "ms_per_click": round(1000 * seconds / size, 3)}

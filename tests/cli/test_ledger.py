@@ -91,3 +91,23 @@ def test_settle_show_pay_and_mark_paid(workspace: Path) -> None:
 def test_show_an_unknown_affiliate_says_so(workspace: Path) -> None:
     code, out = _run(workspace, "ledger", "show", "nobody")
     assert code != 0 and "has no ledger entries" in out
+
+
+def test_keys_create_list_revoke(workspace: Path) -> None:
+    from successlink.cli import keys
+
+    root = _root()
+    root.add_typer(keys.app, name="keys")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(root, ["--workspace", str(workspace), *args])
+        return result.exit_code, result.output + str(result.exception or "")
+
+    code, out = run("keys", "create", "--affiliate", "aff_1", "--label", "ada's")
+    key = out.split()[0]
+    assert code == 0 and key.startswith("sl_aff_") and "cannot be shown again" in out
+    code, out = run("keys", "list")
+    assert key[:12] in out and key not in out and "ada's" in out
+    assert run("keys", "create", "--affiliate", "nobody")[0] != 0
+    assert "choose one" in run("keys", "create")[1]
+    assert run("keys", "revoke", "1") == (0, "key 1 revoked.\n")

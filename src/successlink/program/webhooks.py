@@ -137,7 +137,7 @@ def _customer(session: Session, external_id: str, seen_at: datetime) -> Customer
 
 def _seen(session: Session, change: CustomerSeen) -> None:
     customer = _customer(session, change.external_id, change.created_at)
-    customer.email = change.email or customer.email
+    customer.email = change.email.strip().lower() if change.email else customer.email
     customer.account_id = change.account_id or customer.account_id
     evidence = _referrer(session, change)
     if evidence is None:
@@ -163,8 +163,9 @@ def _referrer(session: Session, change: CustomerSeen) -> tuple[str, str | None, 
         matches.append(Lead.email == change.email.lower())
     lead = session.scalars(select(Lead).where(or_(*matches))
                            .order_by(Lead.created_at, Lead.id)).first()
-    if lead is not None:
-        return lead.affiliate_id, lead.click_id, lead.created_at
+    if lead is not None:  # a lead counts from its click, as when the lead came first
+        click = session.get(Click, lead.click_id) if lead.click_id else None
+        return lead.affiliate_id, lead.click_id, click.clicked_at if click else lead.created_at
     return None
 
 

@@ -3,12 +3,14 @@ synchronous); every response that acknowledges something is sent after its commi
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, select
+import orjson
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -21,10 +23,11 @@ from successlink.program.plans import Plan
 from successlink.program.signatures import SignatureError
 from successlink.program.stripe_events import EventError
 from successlink.program.webhooks import WebhookResult, WebhookSettings, handle_stripe_webhook
-from successlink.store.affiliates import Affiliate
-from successlink.store.tracking import Click, Link
 from successlink.timeline import utc_now
-from successlink.web.redirects import COOKIE_NAME, allowed, anonymise_ip, looks_like_bot, with_click
+from successlink.web.redirects import COOKIE_NAME, allowed, with_click
+from successlink.web.security import authenticate
+from successlink.web.snippet import tracking_snippet
+from successlink.web.tracking import LeadError, Visit, record_click, record_lead
 
 
 @dataclass(frozen=True)
@@ -44,35 +47,89 @@ class ServiceConfig:
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
+def _visit(request: Request, code: str, referer: str | None = None) -> Visit:
+    return Visit(code=code, ip=request.client.host if request.client else None,
+                 user_agent=request.headers.get("user-agent"),
+                 referer=referer if referer is not None else request.headers.get("referer"))
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json(request: Request) -> dict[str, Any] | None:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def create_app(config: ServiceConfig) -> Starlette:
-    """The service: `GET /r/{code}`, `POST /webhooks/stripe`, `GET /healthz`."""
+    """The service: redirects, the tracking snippet and API, Stripe webhooks, a health check."""
     webhook_settings = WebhookSettings(
         secrets=config.webhook_secrets, plans=config.plans, default_plan=config.default_plan,
         tolerance_seconds=config.webhook_tolerance_seconds, settle_delay=config.settle_delay,
         affiliate_key=config.affiliate_key)
 
+    def click(visit: Visit) -> tuple[str, str] | None:
+        with Session(config.engine) as s, s.begin():
+            return record_click(s, visit, domains=config.allowed_domains, at=config.clock())
+
     async def redirect(request: Request) -> Response:
-        code = request.path_params["code"]
-        visit = _Visit(code=code, ip=request.client.host if request.client else None,
-                       user_agent=request.headers.get("user-agent"),
-                       referer=request.headers.get("referer"))
-        target, click_id = await run_in_threadpool(_record_click, config, visit)
+        found = await run_in_threadpool(click, _visit(request, request.path_params["code"]))
+        target = with_click(found[1], found[0]) if found else config.fallback_url
         response = RedirectResponse(target, status_code=302)
         response.headers["cache-control"] = "no-store"
-        response.headers["referrer-policy"] = "no-referrer-when-downgrade"
-        if click_id is not None:
-            response.set_cookie(COOKIE_NAME, click_id, max_age=config.cookie_days * 86_400,
+        if found is not None:
+            response.set_cookie(COOKIE_NAME, found[0], max_age=config.cookie_days * 86_400,
                                 samesite="lax", secure=request.url.scheme == "https")
         return response
 
+    async def snippet(request: Request) -> Response:
+        endpoint = str(request.url_for("track_click"))
+        return Response(tracking_snippet(endpoint, config.cookie_days),
+                        media_type="text/javascript",
+                        headers={"cache-control": "public, max-age=3600"})
+
+    async def track_click(request: Request) -> Response:
+        cors = _cors(request, config.allowed_domains)
+        body = await _json(request)
+        if body is None or not isinstance(body.get("code"), str):
+            return _error(422, 'send a JSON object with "code" (the ?via= value)')
+        referer = body.get("referer") if isinstance(body.get("referer"), str) else None
+        found = await run_in_threadpool(click, _visit(request, body["code"], referer))
+        return JSONResponse({"click_id": found[0] if found else None}, headers=cors)
+
+    async def track_lead(request: Request) -> Response:
+        body = await _json(request)
+        if body is None:
+            return _error(422, "send a JSON object")
+        try:
+            return await run_in_threadpool(lead, request.headers.get("authorization"), body)
+        except LeadError as exc:
+            return _error(422, str(exc))
+
+    def lead(authorization: str | None, body: dict[str, Any]) -> Response:
+        with Session(config.engine) as s, s.begin():
+            caller = authenticate(s, authorization)
+            if caller is None:
+                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
+            if caller.scope != "admin":
+                return _error(403, "only an admin key may record leads")
+            found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
+                                     external_id=_text(body, "customer_external_id"),
+                                     email=_text(body, "email"), at=config.clock())
+            return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
+                                status_code=201 if new else 200)
+
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
-        signature = request.headers.get("stripe-signature")
         try:
             result = await run_in_threadpool(_webhook, config, webhook_settings, body,
-                                             signature)
+                                             request.headers.get("stripe-signature"))
         except (SignatureError, EventError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return _error(400, str(exc))
         return JSONResponse({"received": True, "event": result.event_id,
                              "outcome": result.outcome})
 
@@ -81,39 +138,25 @@ def create_app(config: ServiceConfig) -> Starlette:
 
     return Starlette(routes=[
         Route("/r/{code:str}", redirect, methods=["GET", "HEAD"]),
+        Route("/t.js", snippet, methods=["GET"]),
+        Route("/api/v1/track/click", track_click, methods=["POST"], name="track_click"),
+        Route("/api/v1/track/lead", track_lead, methods=["POST"]),
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ])
 
 
-@dataclass(frozen=True)
-class _Visit:
-    code: str
-    ip: str | None
-    user_agent: str | None
-    referer: str | None
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value.strip() or None if isinstance(value, str) else None
 
 
-def _record_click(config: ServiceConfig, visit: _Visit) -> tuple[str, str | None]:
-    """(where to send the visitor, the click id or None when it was not a tracked click).
-    The click is committed before the redirect is answered."""
-    with Session(config.engine) as s, s.begin():
-        row = s.execute(select(Link, Affiliate.status)
-                        .join(Affiliate, Affiliate.id == Link.affiliate_id)
-                        .where(Link.code == visit.code)).first()
-        if row is None:
-            return config.fallback_url, None
-        link, status = row
-        if link.disabled or status != "active" or not allowed(link.destination,
-                                                              config.allowed_domains):
-            return config.fallback_url, None
-        click_id, destination = str(uuid.uuid4()), link.destination
-        s.add(Click(id=click_id, link_id=link.id, affiliate_id=link.affiliate_id,
-                    clicked_at=config.clock(), ip_anon=anonymise_ip(visit.ip),
-                    user_agent=(visit.user_agent or "")[:512] or None,
-                    referer=(visit.referer or "")[:2048] or None,
-                    is_bot=looks_like_bot(visit.user_agent)))
-    return with_click(destination, click_id), click_id
+def _cors(request: Request, domains: list[str]) -> dict[str, str]:
+    """Let the merchant's own pages read the click id (and nobody else's)."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).hostname and allowed(origin + "/", domains):
+        return {"access-control-allow-origin": origin, "vary": "Origin"}
+    return {}
 
 
 def _webhook(config: ServiceConfig, settings: WebhookSettings, body: bytes,

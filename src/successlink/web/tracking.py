@@ -1,0 +1,87 @@
+"""Clicks and leads: what the redirect, the tracking snippet and the lead API record."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from successlink.store.affiliates import Affiliate
+from successlink.store.customers import Customer
+from successlink.store.tracking import Click, Lead, Link
+from successlink.web.redirects import allowed, anonymise_ip, looks_like_bot
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One request through a link (or the snippet), as the service saw it."""
+
+    code: str
+    ip: str | None
+    user_agent: str | None
+    referer: str | None
+
+
+class LeadError(ValueError):
+    """A lead the API cannot record; the message says what to send instead."""
+
+
+def record_click(session: Session, visit: Visit, *, domains: list[str],
+                 at: datetime) -> tuple[str, str] | None:
+    """(click id, destination) for an active link of an active affiliate whose destination
+    is allowed, with the click added to the session; None otherwise."""
+    row = session.execute(select(Link.id, Link.affiliate_id, Link.destination, Link.disabled,
+                                 Affiliate.status)
+                          .join(Affiliate, Affiliate.id == Link.affiliate_id)
+                          .where(Link.code == visit.code)).first()
+    if row is None:
+        return None
+    link_id, affiliate_id, destination, disabled, status = row
+    if disabled or status != "active" or not allowed(destination, domains):
+        return None
+    click_id = str(uuid.uuid4())
+    session.add(Click(id=click_id, link_id=link_id, affiliate_id=affiliate_id, clicked_at=at,
+                      ip_anon=anonymise_ip(visit.ip),
+                      user_agent=(visit.user_agent or "")[:512] or None,
+                      referer=(visit.referer or "")[:2048] or None,
+                      is_bot=looks_like_bot(visit.user_agent)))
+    return click_id, destination
+
+
+def record_lead(session: Session, *, click_id: str, external_id: str | None,
+                email: str | None, at: datetime) -> tuple[Lead, bool]:
+    """(the lead, whether it is new). The same click, id and e-mail again is the same lead.
+    A customer already stored and not yet referred (or referred later) is attributed."""
+    if not external_id and not email:
+        raise LeadError("send customer_external_id (e.g. the Stripe customer id) or email")
+    click = session.get(Click, click_id)
+    if click is None or click.affiliate_id is None:
+        raise LeadError(f"unknown click id {click_id!r}: send the sl_click value the "
+                        "redirect or the tracking snippet set")
+    email = email.strip().lower() if email else None
+    lead = session.scalars(select(Lead).where(
+        Lead.click_id == click_id, Lead.customer_external_id.is_not_distinct_from(external_id),
+        Lead.email.is_not_distinct_from(email))).first()
+    if lead is not None:
+        return lead, False
+    lead = Lead(click_id=click_id, affiliate_id=click.affiliate_id,
+                customer_external_id=external_id, email=email, created_at=at)
+    session.add(lead)
+    session.flush()
+    _attribute(session, lead, click.clicked_at)
+    return lead, True
+
+
+def _attribute(session: Session, lead: Lead, clicked_at: datetime) -> None:
+    matches = []
+    if lead.customer_external_id:
+        matches.append(Customer.external_id == lead.customer_external_id)
+    if lead.email:
+        matches.append(Customer.email == lead.email)
+    for customer in session.scalars(select(Customer).where(or_(*matches))):
+        if customer.referred_at is None or clicked_at < customer.referred_at:
+            customer.affiliate_id, customer.click_id = lead.affiliate_id, lead.click_id
+            customer.referred_at = clicked_at
