@@ -24,6 +24,7 @@ from successlink.program.signatures import SignatureError
 from successlink.program.stripe_events import EventError
 from successlink.program.webhooks import WebhookResult, WebhookSettings, handle_stripe_webhook
 from successlink.timeline import utc_now
+from successlink.web.api import api_routes
 from successlink.web.redirects import COOKIE_NAME, allowed, with_click
 from successlink.web.security import authenticate
 from successlink.web.snippet import tracking_snippet
@@ -137,6 +138,7 @@ def create_app(config: ServiceConfig) -> Starlette:
         return PlainTextResponse("ok")
 
     return Starlette(routes=[
+        *api_routes(lambda: Session(config.engine)),
         Route("/r/{code:str}", redirect, methods=["GET", "HEAD"]),
         Route("/t.js", snippet, methods=["GET"]),
         Route("/api/v1/track/click", track_click, methods=["POST"], name="track_click"),
