@@ -111,3 +111,32 @@ def test_keys_create_list_revoke(workspace: Path) -> None:
     assert run("keys", "create", "--affiliate", "nobody")[0] != 0
     assert "choose one" in run("keys", "create")[1]
     assert run("keys", "revoke", "1") == (0, "key 1 revoked.\n")
+
+
+def test_fraud_list_and_review(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from successlink.cli import fraud
+    from successlink.store.fraud import FraudFlag
+
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s, s.begin():
+        s.add(FraudFlag(affiliate_id="aff_1", kind="no_click", subject="customer:cus_1",
+                        details={"sentence": "the sale has no click before it"},
+                        status="open", created_at=utc_now()))
+    engine.dispose()
+    root = _root()
+    root.add_typer(fraud.app, name="fraud")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(root, ["--workspace", str(workspace), *args])
+        return result.exit_code, result.output + str(result.exception or "")
+
+    assert "no_click" in run("fraud", "list")[1]
+    assert "choose one" in run("fraud", "review", "1", "--reason", "x")[1]
+    code, out = run("fraud", "review", "1", "--reject", "--reason", "bought via own link",
+                    "--reviewer", "lead")
+    assert code == 0 and "flag 1 rejected" in out
+    assert "no_click" not in run("fraud", "list")[1]
+    assert "rejected" in run("fraud", "list", "--all")[1]
+    # settled without the default one-hour delay, so the rejection just made counts
+    monkeypatch.setenv("SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES", "0")
+    assert "3 reversal" in run("ledger", "settle")[1]

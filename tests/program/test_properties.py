@@ -18,7 +18,7 @@ from successlink.program.ledger import Entry, balances, tranche_positions
 from tests.program.plans import T0, day, quality_plan
 
 PLANS = [quality_plan()]
-END = day(600)
+END = day(1000)  # after every generated fact (sales <= 400 days, then <= 400 more)
 Fact = Sale | Refund | Dispute | HealthReading | datetime
 
 
@@ -72,16 +72,15 @@ def histories(draw: st.DrawFn) -> list[object]:
 
 
 def _ordered(history: list[object], checks: list[datetime]) -> list[Entry]:
-    """The reference: every fact delivered on time, settled when it happens and at checks."""
-    events = sorted([(_time(f), 0, i) for i, f in enumerate(history)]  # type: ignore[arg-type]
-                    + [(c, 1, i) for i, c in enumerate(checks)])
-    delivered: list[object] = []
+    """The reference: every fact delivered on time, settled at each instant something
+    happened (after all of that instant's facts: events in the same second cannot be ordered)
+    and at the checks."""
+    instants = sorted({_time(f) for f in history} | set(checks))  # type: ignore[arg-type]
     ledger: list[Entry] = []
-    for at, is_check, i in events:
-        if not is_check:
-            delivered.append(history[i])
+    for at in instants:
+        delivered = [f for f in history if _time(f) <= at]  # type: ignore[arg-type]
         ledger += settle(_facts(delivered), PLANS, at, ledger)
-    return ledger + settle(_facts(delivered), PLANS, END, ledger)
+    return ledger + settle(_facts(history), PLANS, END, ledger)
 
 
 def _by_key(ledger: list[Entry]) -> list[Entry]:

@@ -119,5 +119,5 @@ def test_click_to_payout_and_clawback(served: tuple[str, Clock], store: Engine) 
         reversal = s.scalars(select(LedgerEntry).where(LedgerEntry.entry_key == "in_E:0:2")) \
             .one()
         assert reversal.kind == "reversal" and reversal.vested_minor == -1020
-        assert "refunded or disputed on 2026-03-13" in reversal.explanation
+        assert "in_E was refunded on 2026-03-13" in reversal.explanation
         assert json.loads(json.dumps(reversal.inputs))["rule"] == "first payment"

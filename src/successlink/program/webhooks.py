@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from successlink.errors import ConfigError
 from successlink.program.books import settle_customer
 from successlink.program.plans import Plan
+from successlink.program.reviews import check_referral
 from successlink.program.signatures import verify_signature
 from successlink.program.stripe_events import (
     Change,
@@ -90,6 +91,7 @@ def process_event(session: Session, event: StripeEvent, settings: WebhookSetting
     now = received_at - settings.settle_delay
     for external_id in sorted(touched):
         customer = _customer(session, external_id, event.created)
+        check_referral(session, customer, received_at)
         try:
             with session.begin_nested():
                 settle_customer(session, customer, settings.plans, now, settings.default_plan)
