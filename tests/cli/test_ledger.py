@@ -140,3 +140,21 @@ def test_fraud_list_and_review(workspace: Path, monkeypatch: pytest.MonkeyPatch)
     # settled without the default one-hour delay, so the rejection just made counts
     monkeypatch.setenv("SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES", "0")
     assert "3 reversal" in run("ledger", "settle")[1]
+
+
+def test_plans_simulate_prints_and_writes_csv(workspace: Path) -> None:
+    candidate = workspace / "flat.toml"
+    candidate.write_text('id = "flat"\nversion = 1\nname = "Flat"\ncurrency = "USD"\n'
+                         'effective_from = 2030-01-01\n[[rules]]\nname = "all"\n'
+                         'percent = 10\n', encoding="utf-8")
+    out_csv = workspace / "sim.csv"
+    code, out = _run(workspace, "plans", "simulate", str(candidate), "--csv", str(out_csv))
+    assert code == 0 and "Who wins" in out
+    rows = out_csv.read_text(encoding="utf-8").splitlines()
+    # 30% of 100.00 (all of it still to vest or vested) against 10%
+    assert rows[1:] == ["current,aff_1,USD,1,10000,3000,7000,2.3333",
+                        "flat v1,aff_1,USD,1,10000,1000,9000,9.0000"]
+    assert "not a date" in _run(workspace, "plans", "simulate", str(candidate), "--since",
+                                "soon")[1]
+    code, out = _run(workspace, "plans", "simulate", str(candidate), "--since", "2999-01-01")
+    assert code == 0 and "aff_1" not in out

@@ -8,6 +8,7 @@ settlement and its entries, or a payout and its items, are stored together or no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -316,4 +317,21 @@ def settle_all(session: Session, plans: Sequence[Plan], now: datetime,
     out: list[Entry] = []
     for customer in customers:
         out.extend(settle_customer(session, customer, plans, now, default_plan))
+    return out
+
+
+def referral_facts(session: Session, default_plan: str | None = None,
+                   since: datetime | None = None) -> list[AccountFacts]:
+    """The facts of every referred customer (sales paid from `since` on), for simulations."""
+    customers = session.scalars(select(Customer).where(Customer.affiliate_id.is_not(None))
+                                .order_by(Customer.id)).all()
+    out = []
+    for customer in customers:
+        facts = customer_facts(session, customer, default_plan)
+        if facts is None:
+            continue
+        if since is not None:
+            facts = replace(facts, sales=frozenset(s for s in facts.sales if s.paid_at >= since))
+        if facts.sales:
+            out.append(facts)
     return out
