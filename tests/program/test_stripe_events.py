@@ -106,3 +106,9 @@ def test_metadata_and_client_reference_name_the_referrer() -> None:
 def test_an_unreadable_event_names_the_field(body: bytes, words: str) -> None:
     with pytest.raises(EventError, match=words):
         read_event(body)
+
+
+def test_a_nul_character_is_refused_before_anything_is_stored() -> None:
+    body = b'{"object": "event", "id": "e\\u0000", "type": "x", "created": 1700000000}'
+    with pytest.raises(EventError, match="NUL"):
+        read_event(body)

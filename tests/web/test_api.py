@@ -135,3 +135,16 @@ def _fuzz(operation: object, key: str) -> None:
         case.call_and_validate(headers={"Authorization": f"Bearer {key}"})  # type: ignore[attr-defined]
 
     run()
+
+
+def test_a_nul_in_an_id_is_a_404_not_a_crash(api: tuple[Client, dict[str, str]]) -> None:
+    client, keys = api
+    assert _get(client, "/api/v1/links?affiliate_id=a%00b", keys["admin"]) == (
+        404, {"error": "there is no affiliate with that id"})
+    assert _get(client, "/api/v1/affiliates/a%00b", keys["admin"])[0] == 404
+    response = client.post("/api/v1/track/click", content=b'{"code": "a\\u0000b"}')
+    assert response.json() == {"click_id": None}
+    admin = {"authorization": f"Bearer {keys['admin']}"}
+    response = client.post("/api/v1/track/lead", headers=admin,
+                           content=b'{"click_id": "x\\u0000", "email": "a\\u0000@b.test"}')
+    assert response.status_code == 422

@@ -105,6 +105,8 @@ def read_event(payload: bytes, *, affiliate_key: str = "affiliate") -> StripeEve
         data = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
         raise EventError(f"the body is not JSON: {exc}") from exc
+    if b"\\u0000" in payload:
+        raise EventError("the event contains a NUL character, which cannot be stored")
     if not isinstance(data, dict) or data.get("object") != "event":
         raise EventError("the body is not a Stripe event (expected \"object\": \"event\")")
     event = Node(data)

@@ -51,6 +51,9 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 def _scope(request: Request, caller: Caller) -> str | None:
     """The affiliate the request is limited to (None: every affiliate, admin only)."""
     wanted = request.path_params.get("affiliate_id") or request.query_params.get("affiliate_id")
+    if wanted is not None and ("\x00" in wanted or len(wanted) > 255):
+        # Not an id any affiliate can have (and PostgreSQL refuses NUL in text).
+        raise ApiError(404, "there is no affiliate with that id")
     if caller.scope == "affiliate":
         if wanted is not None and wanted != caller.affiliate_id:
             raise ApiError(404, f"there is no affiliate {wanted!r}")

@@ -33,6 +33,8 @@ def record_click(session: Session, visit: Visit, *, domains: list[str],
                  at: datetime) -> tuple[str, str] | None:
     """(click id, destination) for an active link of an active affiliate whose destination
     is allowed, with the click added to the session; None otherwise."""
+    if "\x00" in visit.code or len(visit.code) > 64:
+        return None  # no link has such a code (and PostgreSQL refuses NUL in text)
     row = session.execute(select(Link.id, Link.affiliate_id, Link.destination, Link.disabled,
                                  Affiliate.status)
                           .join(Affiliate, Affiliate.id == Link.affiliate_id)
@@ -57,7 +59,9 @@ def record_lead(session: Session, *, click_id: str, external_id: str | None,
     A customer already stored and not yet referred (or referred later) is attributed."""
     if not external_id and not email:
         raise LeadError("send customer_external_id (e.g. the Stripe customer id) or email")
-    click = session.get(Click, click_id)
+    if not _plain(external_id, 255) or not _plain(email, 320):
+        raise LeadError("customer_external_id and email must be text without NUL characters")
+    click = session.get(Click, click_id) if _plain(click_id, 36) else None
     if click is None or click.affiliate_id is None:
         raise LeadError(f"unknown click id {click_id!r}: send the sl_click value the "
                         "redirect or the tracking snippet set")
@@ -73,6 +77,11 @@ def record_lead(session: Session, *, click_id: str, external_id: str | None,
     session.flush()
     _attribute(session, lead, click.clicked_at)
     return lead, True
+
+
+def _plain(value: str | None, limit: int) -> bool:
+    """Text a database column can hold: no NUL, not longer than `limit`."""
+    return value is None or ("\x00" not in value and len(value) <= limit)
 
 
 def _attribute(session: Session, lead: Lead, clicked_at: datetime) -> None:
