@@ -90,7 +90,7 @@ def show(
 def run(
     ctx: typer.Context,
     minimum: Annotated[str | None, typer.Option(
-        help="Smallest payout in major units (default [program] min_payout).")] = None,
+        help="Smallest payout in major units (default: program.min_payout).")] = None,
 ) -> None:
     """Create pending payouts of every active affiliate's unpaid vested money."""
     state: AppContext = ctx.obj

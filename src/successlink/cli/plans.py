@@ -27,8 +27,8 @@ app = typer.Typer(help="Commission plans: validate and store versions.", no_args
 def apply(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(
-        help="Plan TOML files (docs/program.md). Default: every *.toml in [program] "
-             "plans_dir.")] = None,
+        help="Plan TOML files (docs/program.md). Default: every *.toml in "
+             "program.plans_dir.")] = None,
 ) -> None:
     """Validate plans and store each new version (a stored version never changes)."""
     state: AppContext = ctx.obj

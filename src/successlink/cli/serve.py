@@ -33,8 +33,8 @@ def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
     fallback = row.fallback_url if row else program.fallback_url
     if not fallback:
         raise ConfigError("no fallback URL for unknown links",
-                          hint="Set [program] fallback_url (your home page) in "
-                               "successlink.toml.")
+                          hint="Set fallback_url (your home page) in the program section of "
+                               "successlink.toml, or SUCCESSLINK_PROGRAM__FALLBACK_URL.")
     domains = (row.allowed_domains if row else program.allowed_domains) or \
         [str(urlsplit(fallback).hostname)]
     return ServiceConfig(

@@ -83,7 +83,8 @@ def customer_facts(session: Session, customer: Customer,
     plan_id = (affiliate.plan_id if affiliate else None) or default_plan
     if plan_id is None:
         raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
-                          hint="Set [program] default_plan, or give the affiliate a plan.")
+                          hint="Set default_plan in the program section of successlink.toml, "
+                               "or give the affiliate a plan.")
     sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
     # The customer's first payment is its earliest sale (ties by id), whatever order they
     # were delivered in.
