@@ -168,7 +168,7 @@ def stripe_webhooks(work: Path, size: int) -> dict[str, Any]:
             "currency": "usd", "charge": f"ch_{i}", "billing_reason": "subscription_create",
             "status_transitions": {"paid_at": t + 5}}, f"evt_i{i}", t + 6))
         bodies.append(_event("charge.refunded", {
-            "id": f"ch_{i}", "object": "charge", "amount": 4900,
+            "id": f"ch_{i}", "object": "charge", "amount": 4900, "currency": "usd",
             "amount_refunded": 4900 if i % 5 == 0 else 0, "refunds": {"data": []}},
             f"evt_r{i}", t + 3600))
     bodies = bodies[:size]

@@ -72,7 +72,7 @@ def test_an_unpaid_invoice_is_not_a_sale() -> None:
 def test_refunds_disputes_subscriptions_and_customers() -> None:
     bodies = ruby_mock_bodies()
     (refund,) = read_event(bodies["charge.refunded"]).changes
-    assert refund == ChargeRefunded("ch_000000000000000000000000", 100,
+    assert refund == ChargeRefunded("ch_000000000000000000000000", 100, "USD",
                                     datetime.fromtimestamp(1648319949, UTC))  # refunds[0]
     (dispute,) = read_event(bodies["charge.dispute.created"]).changes
     assert isinstance(dispute, DisputeOpened) and dispute.charge_id == \

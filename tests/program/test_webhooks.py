@@ -193,7 +193,7 @@ def _created(body: bytes) -> int:
     return int(json.loads(body)["created"])
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=8, deadline=None,
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking a DB run is slow
 @given(st.data())
 def test_any_order_and_duplication_of_the_stream_gives_the_ordered_ledger(

@@ -128,7 +128,7 @@ def test_schemathesis_finds_no_server_errors(api: tuple[Client, dict[str, str]])
 
 
 def _fuzz(operation: object, key: str) -> None:
-    @settings(max_examples=15, deadline=None, database=None,
+    @settings(max_examples=8, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())  # type: ignore[attr-defined]
     def run(case: object) -> None:

@@ -289,7 +289,8 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
         session.add(payout)
         session.flush()
         session.add_all(PayoutItem(payout_id=payout.id, entry_id=by_key[k].id,
-                                   amount_minor=by_key[k].vested_minor)
+                                   amount_minor=by_key[k].vested_minor,
+                                   currency=proposal.currency)
                         for k in proposal.entry_keys)
         out.append(payout)
     session.flush()

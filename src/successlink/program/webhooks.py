@@ -196,7 +196,7 @@ def _refund(session: Session, change: ChargeRefunded) -> None:
         session.add(Refund(id=key, charge_id=change.charge_id,
                            payment_intent_id=change.payment_intent_id,
                            invoice_id=change.invoice_id, refunded_minor=change.refunded_minor,
-                           refunded_at=change.at))
+                           currency=change.currency, refunded_at=change.at))
     else:
         refund.refunded_at = min(refund.refunded_at, change.at)
         refund.invoice_id = refund.invoice_id or change.invoice_id
