@@ -47,3 +47,24 @@ def test_sync_publishes_the_latest_scored_day(tmp_path: Path,
     assert "Synced 2026-03-31: 0 affiliate tiers, 2 account health bands; 2 scorecard " \
         "affiliates are not in the app store." in " ".join(out.split())
     assert "is not scored" in _run(workspace, "sync", "--as-of", "2026-01-01")[1]
+
+
+def test_after_a_score_only_a_migrated_app_store_is_synced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from successlink.cli.sync import sync_after_score
+
+    for name in ("SUCCESSLINK_APP_STORE", "SUCCESSLINK_WAREHOUSE", "SUCCESSLINK_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    state = AppContext(workspace=workspace, console=Console(record=True, width=200))
+    _score(state.warehouse, DAY, "gold", "green")
+    sync_after_score(state, DAY)
+    assert not (workspace / "app.db").exists()     # no app store: none is created
+    assert _run(workspace, "db", "upgrade")[0] == 0
+    sync_after_score(state, DAY)
+    assert "Synced to the app store: 0 affiliate tiers, 2 account health bands." in \
+        state.console.export_text()
+    state.close()

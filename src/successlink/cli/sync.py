@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -14,6 +15,25 @@ from successlink.scores.publish import latest_scored_day, publish
 from successlink.scores.run import ACCOUNT_HEALTH, SOURCE_SCORECARDS
 from successlink.scores.snapshots import snapshot_days
 from successlink.store.connect import open_store
+from successlink.store.migrate import current_revision, head_revision
+
+
+def sync_after_score(state: AppContext, day: date) -> None:
+    """Publish a day just scored when the workspace has a migrated app store (one is never
+    created here: a workspace that only analyses data keeps no app.db)."""
+    settings = state.settings
+    if settings.app_store.url is None and not (settings.workspace / "app.db").exists():
+        return
+    engine = open_store(settings.app_store_url)
+    try:
+        if current_revision(engine) != head_revision():
+            return
+        with Session(engine) as s, s.begin():
+            done = publish(state.warehouse, s, day)
+    finally:
+        engine.dispose()
+    state.console.print(f"Synced to the app store: {done.affiliate_tiers} affiliate tiers, "
+                        f"{done.account_scores} account health bands.")
 
 
 def sync(
