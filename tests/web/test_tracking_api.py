@@ -126,3 +126,46 @@ def test_keys_are_stored_hashed_and_revocable(store: Engine) -> None:
         assert authenticate(s, key) is None   # not a Bearer header
     with pytest.raises(ValueError, match="names its affiliate"), Session(store) as s:
         issue_key(s, scope="affiliate", affiliate_id=None, label=None, now=T0)
+
+
+def test_a_server_to_server_sale_is_attributed_and_accrues_once(client: Client,
+                                                                store: Engine) -> None:
+    from successlink.program.books import stored_balances
+    from successlink.program.buckets import Buckets
+    from successlink.store.sales import Sale
+
+    click_id = _click(client)
+    admin = {"authorization": f"Bearer {_key(store, 'admin')}"}
+    body = (f'{{"sale_id": "ord_1", "customer_external_id": "cus_S", "amount_minor": 10000, '
+            f'"currency": "usd", "click_id": "{click_id}", "email": "Bo@BigCo.test", '
+            f'"paid_at": "2030-01-01T00:00:00Z"}}').encode()
+    for _ in range(2):
+        response = client.post("/api/v1/track/sale", content=body, headers=admin)
+        assert response.status_code == 201, response.text
+    with Session(store) as s:
+        (sale,) = s.scalars(select(Sale)).all()
+        assert (sale.id, sale.paid_at, sale.currency) == ("ord_1", T0, "USD")  # not future
+        customer = s.scalars(select(Customer)).one()
+        assert (customer.affiliate_id, customer.email) == ("aff_1", "bo@bigco.test")
+        # 30% of 100.00, once however often the sale is posted
+        assert stored_balances(s) == {("aff_1", "USD"): Buckets(unvested=3000)}
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b'{"customer_external_id": "c", "amount_minor": 1, "currency": "USD"}', "sale_id"),
+    (b'{"sale_id": "o", "amount_minor": 1, "currency": "USD"}', "customer_external_id"),
+    (b'{"sale_id": "o", "customer_external_id": "c", "amount_minor": 12.5, "currency": "USD"}',
+     "positive integer"),
+    (b'{"sale_id": "o", "customer_external_id": "c", "amount_minor": 1, "currency": "XYZ"}',
+     "ISO 4217"),
+    (b'{"sale_id": "o", "customer_external_id": "c", "amount_minor": 1, "currency": "USD",'
+     b' "paid_at": "yesterday"}', "paid_at"),
+])
+def test_a_bad_sale_says_what_to_send(client: Client, store: Engine, body: bytes,
+                                      words: str) -> None:
+    admin = {"authorization": f"Bearer {_key(store, 'admin')}"}
+    response = client.post("/api/v1/track/sale", content=body, headers=admin)
+    assert response.status_code == 422 and words in response.json()["error"]
+    affiliate = {"authorization": f"Bearer {_key(store, 'affiliate', 'aff_1')}"}
+    assert client.post("/api/v1/track/sale", content=body, headers=affiliate).status_code \
+        == 403

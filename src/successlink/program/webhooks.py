@@ -84,13 +84,22 @@ def process_event(session: Session, event: StripeEvent, settings: WebhookSetting
                              event_type=event.event_type, api_version=event.api_version,
                              outcome=outcome, created_at=event.created, received_at=received_at))
     session.flush()  # a concurrent delivery of the same id fails here, before any effect
+    record_changes(session, event.changes, settings, received_at)
+    return WebhookResult(event.event_id, event.event_type, outcome)
+
+
+def record_changes(session: Session, changes: Sequence[Change], settings: WebhookSettings,
+                   received_at: datetime) -> None:
+    """Store facts (from a webhook or the tracking API), check the customers they touch for
+    fraud, and settle them. Every change is keyed by its own ids, so repeating it is safe."""
     touched: set[str] = set()
-    for change in event.changes:
+    for change in changes:
         touched.update(_apply(session, change))
     session.flush()
     now = received_at - settings.settle_delay
     for external_id in sorted(touched):
-        customer = _customer(session, external_id, event.created)
+        customer = session.scalars(select(Customer).where(
+            Customer.external_id == external_id)).one()
         check_referral(session, customer, received_at)
         try:
             with session.begin_nested():
@@ -99,7 +108,6 @@ def process_event(session: Session, event: StripeEvent, settings: WebhookSetting
             # The facts are stored and acknowledged; the ledger catches up at the next
             # settlement once the program is fixed (a 500 would only make Stripe retry).
             log.warning("customer %s not settled: %s", external_id, exc.render())
-    return WebhookResult(event.event_id, event.event_type, outcome)
 
 
 def _apply(session: Session, change: Change) -> list[str]:

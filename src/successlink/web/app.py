@@ -22,13 +22,18 @@ from starlette.routing import Route
 from successlink.program.plans import Plan
 from successlink.program.signatures import SignatureError
 from successlink.program.stripe_events import EventError
-from successlink.program.webhooks import WebhookResult, WebhookSettings, handle_stripe_webhook
+from successlink.program.webhooks import (
+    WebhookResult,
+    WebhookSettings,
+    handle_stripe_webhook,
+    record_changes,
+)
 from successlink.timeline import utc_now
 from successlink.web.api import api_routes
 from successlink.web.redirects import COOKIE_NAME, allowed, with_click
 from successlink.web.security import authenticate
 from successlink.web.snippet import tracking_snippet
-from successlink.web.tracking import LeadError, Visit, record_click, record_lead
+from successlink.web.tracking import LeadError, Visit, record_click, record_lead, sale_changes
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,27 @@ def create_app(config: ServiceConfig) -> Starlette:
             return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
                                 status_code=201 if new else 200)
 
+    async def track_sale(request: Request) -> Response:
+        body = await _json(request)
+        if body is None:
+            return _error(422, "send a JSON object")
+        try:
+            return await run_in_threadpool(sale, request.headers.get("authorization"), body)
+        except LeadError as exc:
+            return _error(422, str(exc))
+
+    def sale(authorization: str | None, body: dict[str, Any]) -> Response:
+        with Session(config.engine) as s, s.begin():
+            caller = authenticate(s, authorization)
+            if caller is None:
+                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
+            if caller.scope != "admin":
+                return _error(403, "only an admin key may record sales")
+            changes = sale_changes(body, config.clock())
+            record_changes(s, changes, webhook_settings, config.clock())
+            return JSONResponse({"sale_id": body["sale_id"], "recorded": True},
+                                status_code=201)
+
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
         try:
@@ -143,6 +169,7 @@ def create_app(config: ServiceConfig) -> Starlette:
         Route("/t.js", snippet, methods=["GET"]),
         Route("/api/v1/track/click", track_click, methods=["POST"], name="track_click"),
         Route("/api/v1/track/lead", track_lead, methods=["POST"]),
+        Route("/api/v1/track/sale", track_sale, methods=["POST"]),
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ])

@@ -9,9 +9,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from successlink.money import MoneyError, normalise_currency
+from successlink.program.stripe_events import Change, CustomerSeen, SalePaid
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
 from successlink.store.tracking import Click, Lead, Link
+from successlink.timeline import TimestampError, parse_instant
 from successlink.web.redirects import allowed, anonymise_ip, looks_like_bot
 
 
@@ -94,3 +97,33 @@ def _attribute(session: Session, lead: Lead, clicked_at: datetime) -> None:
         if customer.referred_at is None or clicked_at < customer.referred_at:
             customer.affiliate_id, customer.click_id = lead.affiliate_id, lead.click_id
             customer.referred_at = clicked_at
+
+
+def sale_changes(body: dict[str, object], at: datetime) -> list[Change]:
+    """The facts of a server-to-server sale (billing other than Stripe), or LeadError."""
+    sale_id, customer = body.get("sale_id"), body.get("customer_external_id")
+    amount, currency = body.get("amount_minor"), body.get("currency")
+    if not (isinstance(sale_id, str) and _plain(sale_id, 255) and sale_id.strip()):
+        raise LeadError('send "sale_id" (your invoice or order id)')
+    if not (isinstance(customer, str) and _plain(customer, 255) and customer.strip()):
+        raise LeadError('send "customer_external_id"')
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 2**62:
+        raise LeadError('"amount_minor" must be a positive integer of minor units '
+                        "(1200 for 12.00)")
+    try:
+        code = normalise_currency(currency)
+    except MoneyError as exc:
+        raise LeadError(f'"currency": {exc}') from exc
+    paid_at = at
+    if body.get("paid_at") is not None:
+        try:
+            paid_at = min(parse_instant(body["paid_at"]), at)
+        except TimestampError as exc:
+            raise LeadError(f'"paid_at": {exc}') from exc
+    raw_email, raw_click = body.get("email"), body.get("click_id")
+    email = raw_email.strip().lower() if isinstance(raw_email, str) else None
+    click = raw_click if isinstance(raw_click, str) else None
+    return [CustomerSeen(external_id=customer, email=email if _plain(email, 320) else None,
+                         created_at=paid_at, click_id=click if _plain(click, 36) else None),
+            SalePaid(sale_id=sale_id, customer_external_id=customer, amount_minor=amount,
+                     currency=code, paid_at=paid_at, billing_reason="api")]
