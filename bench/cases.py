@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +164,107 @@ def sbg_fit(work: Path, size: int) -> dict[str, Any]:
             "alpha": round(fit.alpha, 4), "beta": round(fit.beta, 4)}
 
 
+def _program_store(work: Path) -> Any:
+    from sqlalchemy.orm import Session
+
+    from successlink.store.affiliates import Affiliate
+    from successlink.store.connect import open_store
+    from successlink.store.migrate import upgrade
+    from successlink.store.tracking import Link
+
+    engine = open_store(f"sqlite:///{work / 'app.db'}")  # the default: WAL, synchronous=FULL
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with Session(engine) as s, s.begin():
+        s.add(Affiliate(id="aff_1", name="Ada", email="ada@example.com", status="active",
+                        group_name=None, quality_tier=None, quality_tier_as_of=None,
+                        plan_id="bench", payout_method="paypal", payout_details={},
+                        account_id=None, created_at=now))
+        s.flush()
+        s.add(Link(code="ada", affiliate_id="aff_1", destination="https://acme.test/",
+                   utm_source=None, utm_medium=None, utm_campaign=None, disabled=False,
+                   created_at=now))
+    return engine
+
+
+_BENCH_PLAN = """id = "bench"
+version = 1
+name = "Bench"
+currency = "USD"
+effective_from = 2020-01-01
+[[rules]]
+name = "all"
+percent = 20
+[vesting]
+tranches = [{ day = 30, percent = 50 }, { day = 90, percent = 50 }]
+"""
+
+
+def _event(kind: str, obj: dict[str, Any], event_id: str, created: int) -> bytes:
+    return orjson.dumps({"id": event_id, "object": "event", "type": kind, "created": created,
+                         "api_version": "2020-08-27", "data": {"object": obj}})
+
+
+def stripe_webhooks(work: Path, size: int) -> dict[str, Any]:
+    """`size` events (customer.created, invoice.paid, some charge.refunded), each signed,
+    verified, recorded and settled in its own durable transaction."""
+    import stripe
+    from sqlalchemy.orm import Session
+
+    from successlink.program.plans import load_plan
+    from successlink.program.webhooks import WebhookSettings, handle_stripe_webhook
+
+    engine = _program_store(work)
+    settings = WebhookSettings(secrets=["whsec_bench"], plans=[load_plan(_BENCH_PLAN)],
+                               tolerance_seconds=None, settle_delay=timedelta(0))
+    base = 1_700_000_000
+    bodies: list[bytes] = []
+    for i in range(size // 3 + 1):
+        t = base + i * 60
+        bodies.append(_event("customer.created", {"id": f"cus_{i}", "object": "customer",
+                             "created": t, "email": f"c{i}@bigco.test",
+                             "metadata": {"affiliate": "aff_1"}}, f"evt_c{i}", t))
+        bodies.append(_event("invoice.paid", {
+            "id": f"in_{i}", "object": "invoice", "customer": f"cus_{i}", "amount_paid": 4900,
+            "currency": "usd", "charge": f"ch_{i}", "billing_reason": "subscription_create",
+            "status_transitions": {"paid_at": t + 5}}, f"evt_i{i}", t + 6))
+        bodies.append(_event("charge.refunded", {
+            "id": f"ch_{i}", "object": "charge", "amount": 4900, "currency": "usd",
+            "amount_refunded": 4900 if i % 5 == 0 else 0, "refunds": {"data": []}},
+            f"evt_r{i}", t + 3600))
+    bodies = bodies[:size]
+    signed = [(b, stripe.WebhookSignature.generate_signature_header(b.decode(), "whsec_bench",
+                                                                    timestamp=base))
+              for b in bodies]
+    received = datetime.fromtimestamp(base + 90 * 86400, UTC)
+    start = time.perf_counter()
+    for body, header in signed:
+        with Session(engine) as s, s.begin():
+            handle_stripe_webhook(s, body, header, settings, received)
+    seconds = time.perf_counter() - start
+    return {"events": len(signed), "seconds": round(seconds, 2),
+            "events_per_s": round(len(signed) / seconds)}
+
+
+def click_records(work: Path, size: int) -> dict[str, Any]:
+    """The redirect's database part: look up the link and commit one click, `size` times
+    (one durable transaction each, no group commit yet)."""
+    from sqlalchemy.orm import Session
+
+    from successlink.web.tracking import Visit, record_click
+
+    engine = _program_store(work)
+    visit = Visit(code="ada", ip="203.0.113.9", user_agent="Mozilla/5.0 Firefox",
+                  referer=None)
+    start = time.perf_counter()
+    for _ in range(size):
+        with Session(engine) as s, s.begin():
+            record_click(s, visit, domains=["acme.test"], at=datetime.now(UTC))
+    seconds = time.perf_counter() - start
+    return {"clicks": size, "seconds": round(seconds, 2), "clicks_per_s": round(size / seconds),
+            "ms_per_click": round(1000 * seconds / size, 3)}
+
+
 CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
     "segment_jsonl": (segment_jsonl, 1_000_000,
                       "Segment JSON Lines ingest (target >= 200,000 events/s)"),
@@ -176,4 +277,10 @@ CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
                    "sBG right-censored fit from per-customer durations (target <= 5 s)"),
     "bgnbd_fit_1m": (bgnbd_fit, 1_000_000, "BG/NBD fit (target <= 5 s)"),
     "gamma_gamma_fit_1m": (gamma_gamma_fit, 1_000_000, "Gamma-Gamma fit"),
+    "stripe_webhooks": (stripe_webhooks, 3_000,
+                        "Stripe webhooks verified, recorded and settled, one SQLite (WAL, "
+                        "synchronous=FULL) transaction each (target >= 1,000 events/s)"),
+    "click_records": (click_records, 5_000,
+                      "Redirect clicks committed one per transaction, SQLite WAL FULL "
+                      "(database part of /r/{code}; no HTTP)"),
 }

@@ -197,6 +197,15 @@ class ProgramSettings(BaseModel):
         "than one while rotating. Set them in the environment, not in the file.")
     webhook_tolerance_seconds: int = Field(300, ge=0, description="Oldest signature "
                                            "timestamp accepted (0: no limit; Stripe: 300).")
+    fallback_url: str | None = Field(None, description="Where an unknown or disabled link "
+                                     "sends visitors (your home page); needed by `serve`.")
+    allowed_domains: list[str] = Field(default_factory=list, description="Domains (and their "
+                                       "subdomains) a link may redirect to; default: the "
+                                       "fallback URL's domain.")
+    cookie_days: int = Field(30, ge=1, description="Life of the click cookie (the "
+                             "attribution window).")
+    min_payout: str = Field("50.00", description="Smallest payout, in major units of each "
+                            "payout's currency; smaller balances wait for the next run.")
     settle_delay_minutes: int = Field(60, ge=0, description="The ledger is settled this long "
                                       "after the events it records, so webhooks delivered out "
                                       "of order are all in first.")

@@ -87,7 +87,7 @@ def test_a_refund_after_a_payout_is_carried_into_the_next_one(store: Engine) -> 
         customer = s.scalars(select(Customer)).one()
         s.add(_sale(customer, "in_2", 60, first=False))
         s.add(Refund(id="ch_in_1", charge_id="ch_in_1", payment_intent_id=None, invoice_id=None,
-                     refunded_minor=10_000, refunded_at=day(50)))
+                     refunded_minor=10_000, currency="USD", refunded_at=day(50)))
     _settle(store, 100)
     with Session(store) as s, s.begin():
         # 10.20 clawed back after it was paid, 6.80 vested since: -3.40 carried

@@ -73,7 +73,7 @@ def test_a_refund_after_vesting_takes_the_vested_money_back() -> None:
     assert balances(ledger)[("aff_1", "USD")] == Buckets(reversed=3000)
     reversal = ledger[2]
     assert reversal.effective_at == day(50)
-    assert "in_1 was refunded or disputed on 2026-03-23" in reversal.explanation
+    assert "in_1 was refunded on 2026-03-23" in reversal.explanation
 
 
 def test_a_partial_refund_reverses_its_share_split_without_losing_a_cent() -> None:

@@ -72,7 +72,7 @@ def test_an_unpaid_invoice_is_not_a_sale() -> None:
 def test_refunds_disputes_subscriptions_and_customers() -> None:
     bodies = ruby_mock_bodies()
     (refund,) = read_event(bodies["charge.refunded"]).changes
-    assert refund == ChargeRefunded("ch_000000000000000000000000", 100,
+    assert refund == ChargeRefunded("ch_000000000000000000000000", 100, "USD",
                                     datetime.fromtimestamp(1648319949, UTC))  # refunds[0]
     (dispute,) = read_event(bodies["charge.dispute.created"]).changes
     assert isinstance(dispute, DisputeOpened) and dispute.charge_id == \
@@ -105,4 +105,10 @@ def test_metadata_and_client_reference_name_the_referrer() -> None:
 ])
 def test_an_unreadable_event_names_the_field(body: bytes, words: str) -> None:
     with pytest.raises(EventError, match=words):
+        read_event(body)
+
+
+def test_a_nul_character_is_refused_before_anything_is_stored() -> None:
+    body = b'{"object": "event", "id": "e\\u0000", "type": "x", "created": 1700000000}'
+    with pytest.raises(EventError, match="NUL"):
         read_event(body)

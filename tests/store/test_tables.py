@@ -72,8 +72,10 @@ def test_an_entry_can_be_paid_only_once(store: Engine) -> None:
                           created_at=NOW, paid_at=None) for i in (1, 2)]
         s.add_all(payouts)
         s.flush()
-        s.add(PayoutItem(payout_id=payouts[0].id, entry_id=entry.id, amount_minor=100))
+        s.add(PayoutItem(payout_id=payouts[0].id, entry_id=entry.id, amount_minor=100,
+                         currency="USD"))
         s.flush()
         with pytest.raises(IntegrityError), s.begin_nested():
-            s.add(PayoutItem(payout_id=payouts[1].id, entry_id=entry.id, amount_minor=100))
+            s.add(PayoutItem(payout_id=payouts[1].id, entry_id=entry.id, amount_minor=100,
+                             currency="USD"))
             s.flush()

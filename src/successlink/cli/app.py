@@ -11,15 +11,22 @@ import typer
 from successlink import __version__
 from successlink.cli import (
     advocates,
+    affiliates,
     db,
     demo,
     drivers,
+    fraud,
     health,
     ingest,
+    keys,
+    ledger,
+    plans,
     rejects,
     report,
     score,
+    serve,
     status,
+    sync,
     synth,
     workspace,
 )
@@ -47,6 +54,15 @@ app.add_typer(health.app, name="health")
 app.command("demo")(demo.demo)
 app.add_typer(rejects.app, name="rejects")
 app.add_typer(db.app, name="db")
+app.command("sync")(sync.sync)
+app.add_typer(affiliates.affiliates_app, name="affiliates")
+app.add_typer(affiliates.links_app, name="links")
+app.add_typer(plans.app, name="plans")
+app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(ledger.payouts_app, name="payouts")
+app.add_typer(fraud.app, name="fraud")
+app.add_typer(keys.app, name="keys")
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

@@ -79,3 +79,6 @@ def score(
     state: AppContext = ctx.obj
     report = score_day_and_trend(state, parse_day(as_of), trend=trend)
     print_score_report(state, report)
+    from successlink.cli.sync import sync_after_score  # sync imports parse_day from here
+
+    sync_after_score(state, report.as_of)

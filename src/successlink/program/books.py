@@ -8,6 +8,7 @@ settlement and its entries, or a payout and its items, are stored together or no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -16,12 +17,21 @@ from sqlalchemy.orm import Session
 from successlink.errors import ConfigError
 from successlink.program.buckets import Buckets
 from successlink.program.engine import settle
-from successlink.program.facts import AccountFacts, Dispute, HealthReading, Referral, Refund, Sale
+from successlink.program.facts import (
+    AccountFacts,
+    Dispute,
+    HealthReading,
+    Referral,
+    Refund,
+    Rejection,
+    Sale,
+)
 from successlink.program.ledger import Entry
 from successlink.program.payouts import propose_payouts
 from successlink.program.plans import Plan, load_plan
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import AccountScore, AffiliateTier, Customer
+from successlink.store.fraud import FraudFlag, FraudReview
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout, PayoutItem
 from successlink.store.plans import CommissionPlan
@@ -73,7 +83,8 @@ def customer_facts(session: Session, customer: Customer,
     plan_id = (affiliate.plan_id if affiliate else None) or default_plan
     if plan_id is None:
         raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
-                          hint="Set [program] default_plan, or give the affiliate a plan.")
+                          hint="Set default_plan in the program section of successlink.toml, "
+                               "or give the affiliate a plan.")
     sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
     # The customer's first payment is its earliest sale (ties by id), whatever order they
     # were delivered in.
@@ -90,6 +101,7 @@ def customer_facts(session: Session, customer: Customer,
         refunds=frozenset(_refunds(session, sales)),
         disputes=frozenset(_disputes(session, sales)),
         churns=frozenset(_churns(session, customer)),
+        rejections=frozenset(_rejections(session, account)),
         health=frozenset(HealthReading(str(s.health_band), end_of_day(s.as_of))
                          for s in scores if s.health_band is not None))
 
@@ -132,6 +144,11 @@ def _sale_of(sales: Sequence[SaleRow], invoice_id: str | None, charge_id: str | 
     return None
 
 
+def linked_refunds(session: Session, sales: Sequence[SaleRow]) -> list[Refund]:
+    """The refunds of these sales, each tied to its sale."""
+    return _refunds(session, sales)
+
+
 def _refunds(session: Session, sales: Sequence[SaleRow]) -> list[Refund]:
     rows = session.scalars(select(RefundRow).where(or_(
         RefundRow.invoice_id.in_([s.id for s in sales]),
@@ -159,8 +176,12 @@ def _disputes(session: Session, sales: Sequence[SaleRow]) -> list[Dispute]:
     return out
 
 
-def _churns(session: Session, customer: Customer) -> list[datetime]:
+def subscription_churns(session: Session, customer: Customer) -> list[datetime]:
     """The customer's churn: set by hand (or sync), or when every subscription has ended."""
+    return _churns(session, customer)
+
+
+def _churns(session: Session, customer: Customer) -> list[datetime]:
     out = [customer.churned_at] if customer.churned_at else []
     subs = session.scalars(select(Subscription).where(
         Subscription.customer_external_id == customer.external_id)).all()
@@ -168,6 +189,18 @@ def _churns(session: Session, customer: Customer) -> list[datetime]:
     if subs and len(ended) == len(subs):
         out.append(max(ended))
     return out
+
+
+def _rejections(session: Session, account: str) -> list[Rejection]:
+    q = select(FraudReview.reviewed_at, FraudReview.reason) \
+        .join(FraudFlag, FraudFlag.id == FraudReview.flag_id) \
+        .where(FraudFlag.subject == account, FraudReview.decision == "reject")
+    return [Rejection(at, reason) for at, reason in session.execute(q)]
+
+
+def held_accounts(session: Session) -> set[str]:
+    """Ledger accounts with an open fraud flag: their commissions wait for the review."""
+    return set(session.scalars(select(FraudFlag.subject).where(FraudFlag.status == "open")))
 
 
 def entries_for(session: Session, account_id: str) -> list[Entry]:
@@ -240,6 +273,8 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
     paid_ids = set(session.scalars(
         select(PayoutItem.entry_id).join(Payout, PayoutItem.payout_id == Payout.id)
         .where(Payout.status != "cancelled")))
+    held_accounts_now = held_accounts(session)
+    rows = [r for r in rows if r.account_id not in held_accounts_now]
     by_key = {r.entry_key: r for r in rows}
     paid = {r.entry_key for r in rows if r.id in paid_ids}
     affiliates = {a.id: a for a in session.scalars(select(Affiliate))}
@@ -254,7 +289,8 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
         session.add(payout)
         session.flush()
         session.add_all(PayoutItem(payout_id=payout.id, entry_id=by_key[k].id,
-                                   amount_minor=by_key[k].vested_minor)
+                                   amount_minor=by_key[k].vested_minor,
+                                   currency=proposal.currency)
                         for k in proposal.entry_keys)
         out.append(payout)
     session.flush()
@@ -283,4 +319,21 @@ def settle_all(session: Session, plans: Sequence[Plan], now: datetime,
     out: list[Entry] = []
     for customer in customers:
         out.extend(settle_customer(session, customer, plans, now, default_plan))
+    return out
+
+
+def referral_facts(session: Session, default_plan: str | None = None,
+                   since: datetime | None = None) -> list[AccountFacts]:
+    """The facts of every referred customer (sales paid from `since` on), for simulations."""
+    customers = session.scalars(select(Customer).where(Customer.affiliate_id.is_not(None))
+                                .order_by(Customer.id)).all()
+    out = []
+    for customer in customers:
+        facts = customer_facts(session, customer, default_plan)
+        if facts is None:
+            continue
+        if since is not None:
+            facts = replace(facts, sales=frozenset(s for s in facts.sales if s.paid_at >= since))
+        if facts.sales:
+            out.append(facts)
     return out

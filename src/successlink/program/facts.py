@@ -56,6 +56,15 @@ class Dispute:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """A reviewer rejected the referral (fraud review): every commission on it is reversed,
+    with the reviewer's reason."""
+
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class HealthReading:
     """The account's health band as of an instant (synced from the score run)."""
 
@@ -73,6 +82,7 @@ class AccountFacts:
     disputes: frozenset[Dispute] = field(default_factory=frozenset)
     churns: frozenset[datetime] = field(default_factory=frozenset)
     health: frozenset[HealthReading] = field(default_factory=frozenset)
+    rejections: frozenset[Rejection] = field(default_factory=frozenset)
 
     def as_of(self, now: datetime) -> AccountFacts:
         """Only what had happened by `now`: no look-ahead when replaying history."""
@@ -82,4 +92,5 @@ class AccountFacts:
             refunds=frozenset(r for r in self.refunds if r.at <= now),
             disputes=frozenset(d for d in self.disputes if d.at <= now),
             churns=frozenset(c for c in self.churns if c <= now),
-            health=frozenset(h for h in self.health if h.at <= now))
+            health=frozenset(h for h in self.health if h.at <= now),
+            rejections=frozenset(r for r in self.rejections if r.at <= now))

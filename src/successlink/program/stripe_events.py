@@ -54,6 +54,7 @@ class ChargeRefunded:
 
     charge_id: str
     refunded_minor: int
+    currency: str
     at: datetime
     payment_intent_id: str | None = None
     invoice_id: str | None = None
@@ -105,6 +106,8 @@ def read_event(payload: bytes, *, affiliate_key: str = "affiliate") -> StripeEve
         data = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
         raise EventError(f"the body is not JSON: {exc}") from exc
+    if b"\\u0000" in payload:
+        raise EventError("the event contains a NUL character, which cannot be stored")
     if not isinstance(data, dict) or data.get("object") != "event":
         raise EventError("the body is not a Stripe event (expected \"object\": \"event\")")
     event = Node(data)
@@ -210,7 +213,7 @@ def _refund(obj: Node, created: datetime, _affiliate_key: str) -> list[Change]:
     times = [r.instant("created") for r in obj.elements("refunds")]
     at = max((t for t in times if t is not None), default=created)
     return [ChargeRefunded(charge_id=str(obj.text("id", required=True)),
-                           refunded_minor=int(refunded or 0), at=at,
+                           refunded_minor=int(refunded or 0), currency=obj.currency(), at=at,
                            payment_intent_id=obj.ref("payment_intent"),
                            invoice_id=obj.ref("invoice"))]
 

@@ -52,29 +52,36 @@ def tranche_amounts(total_minor: int, plan: Plan | None) -> list[int]:
     return split_minor(total_minor, [Fraction(t.percent) for t in plan.vesting.tranches])
 
 
-def reversed_share(facts: AccountFacts, commission: Commission) -> tuple[int, datetime | None]:
-    """How much of the commission refunds and disputes take back, and since when.
+def reversed_share(facts: AccountFacts,
+                   commission: Commission) -> tuple[int, datetime | None, str]:
+    """How much of the commission is taken back, since when, and why.
 
-    A dispute takes it all; refunds take the refunded share of the sale, rounded half up
-    once on the total (then split over tranches in proportion).
+    A rejection on review or a dispute takes it all; refunds take the refunded share of the
+    sale, rounded half up once on the total (then split over tranches in proportion).
     """
     sale = commission.sale
+    if facts.rejections:
+        first = min(facts.rejections, key=lambda r: (r.at, r.reason))
+        return (commission.amount_minor, first.at,
+                f"the referral was rejected on review on {first.at:%Y-%m-%d}: {first.reason}")
     disputes = [d.at for d in facts.disputes if d.sale_id == sale.sale_id]
     if disputes:
-        return commission.amount_minor, min(disputes)
+        return (commission.amount_minor, min(disputes),
+                f"invoice {sale.sale_id} was disputed on {min(disputes):%Y-%m-%d}")
     refunds = [r for r in facts.refunds if r.sale_id == sale.sale_id]
     if not refunds or sale.amount_minor <= 0:
-        return 0, None
+        return 0, None, "nothing was refunded"
     latest = max(refunds, key=lambda r: (r.refunded_minor, r.at))
     share = min(Fraction(latest.refunded_minor, sale.amount_minor), Fraction(1))
-    return round_minor(commission.amount_minor * share), latest.at
+    return (round_minor(commission.amount_minor * share), latest.at,
+            f"invoice {sale.sale_id} was refunded on {latest.at:%Y-%m-%d}")
 
 
 def targets(facts: AccountFacts, commission: Commission, plan: Plan | None,
             now: datetime) -> list[TrancheTarget]:
     """The target of every tranche of one commission."""
     amounts = tranche_amounts(commission.amount_minor, plan)
-    taken, reversed_at = reversed_share(facts, commission)
+    taken, reversed_at, why = reversed_share(facts, commission)
     taken_parts = split_minor(taken, amounts) if commission.amount_minor else [0] * len(amounts)
     days = [t.day for t in plan.vesting.tranches] if plan else [0]
     out = []
@@ -88,7 +95,7 @@ def targets(facts: AccountFacts, commission: Commission, plan: Plan | None,
             tranche_key=f"{commission.sale.sale_id}:{index}", index=index,
             commission=commission, amount_minor=amount, vests_at=vests_at, target=target,
             reversed_at=reversed_at if taken_part else None, settled_at=settled_at,
-            reversal_reason=_reversal_reason(taken_part, commission, reversed_at),
+            reversal_reason=_reversal_reason(taken_part, commission, why),
             fate_reason=reason))
     return out
 
@@ -121,9 +128,8 @@ def _band_at(facts: AccountFacts, at: datetime) -> str | None:
     return max(known, key=lambda h: (h.at, _BAND_RANK[h.band])).band
 
 
-def _reversal_reason(taken: int, commission: Commission, at: datetime | None) -> str:
-    if not taken or at is None:
-        return "nothing was refunded"
-    sale = commission.sale
-    return (f"invoice {sale.sale_id} was refunded or disputed on {at:%Y-%m-%d}, which takes "
-            f"back {Money(taken, sale.currency).format()} of this tranche")
+def _reversal_reason(taken: int, commission: Commission, why: str) -> str:
+    if not taken:
+        return why
+    money = Money(taken, commission.sale.currency).format()
+    return f"{why}, which takes back {money} of this tranche"

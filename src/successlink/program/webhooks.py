@@ -11,6 +11,7 @@ order are all in before they are settled.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from successlink.errors import ConfigError
 from successlink.program.books import settle_customer
 from successlink.program.plans import Plan
+from successlink.program.reviews import check_referral
 from successlink.program.signatures import verify_signature
 from successlink.program.stripe_events import (
     Change,
@@ -36,6 +39,8 @@ from successlink.store.customers import Customer
 from successlink.store.sales import Dispute, Refund, Sale, Subscription
 from successlink.store.tracking import Click, Lead
 from successlink.store.webhooks import WebhookEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,15 +84,30 @@ def process_event(session: Session, event: StripeEvent, settings: WebhookSetting
                              event_type=event.event_type, api_version=event.api_version,
                              outcome=outcome, created_at=event.created, received_at=received_at))
     session.flush()  # a concurrent delivery of the same id fails here, before any effect
+    record_changes(session, event.changes, settings, received_at)
+    return WebhookResult(event.event_id, event.event_type, outcome)
+
+
+def record_changes(session: Session, changes: Sequence[Change], settings: WebhookSettings,
+                   received_at: datetime) -> None:
+    """Store facts (from a webhook or the tracking API), check the customers they touch for
+    fraud, and settle them. Every change is keyed by its own ids, so repeating it is safe."""
     touched: set[str] = set()
-    for change in event.changes:
+    for change in changes:
         touched.update(_apply(session, change))
     session.flush()
     now = received_at - settings.settle_delay
     for external_id in sorted(touched):
-        customer = _customer(session, external_id, event.created)
-        settle_customer(session, customer, settings.plans, now, settings.default_plan)
-    return WebhookResult(event.event_id, event.event_type, outcome)
+        customer = session.scalars(select(Customer).where(
+            Customer.external_id == external_id)).one()
+        check_referral(session, customer, received_at)
+        try:
+            with session.begin_nested():
+                settle_customer(session, customer, settings.plans, now, settings.default_plan)
+        except ConfigError as exc:
+            # The facts are stored and acknowledged; the ledger catches up at the next
+            # settlement once the program is fixed (a 500 would only make Stripe retry).
+            log.warning("customer %s not settled: %s", external_id, exc.render())
 
 
 def _apply(session: Session, change: Change) -> list[str]:
@@ -127,7 +147,7 @@ def _customer(session: Session, external_id: str, seen_at: datetime) -> Customer
 
 def _seen(session: Session, change: CustomerSeen) -> None:
     customer = _customer(session, change.external_id, change.created_at)
-    customer.email = change.email or customer.email
+    customer.email = change.email.strip().lower() if change.email else customer.email
     customer.account_id = change.account_id or customer.account_id
     evidence = _referrer(session, change)
     if evidence is None:
@@ -153,8 +173,9 @@ def _referrer(session: Session, change: CustomerSeen) -> tuple[str, str | None, 
         matches.append(Lead.email == change.email.lower())
     lead = session.scalars(select(Lead).where(or_(*matches))
                            .order_by(Lead.created_at, Lead.id)).first()
-    if lead is not None:
-        return lead.affiliate_id, lead.click_id, lead.created_at
+    if lead is not None:  # a lead counts from its click, as when the lead came first
+        click = session.get(Click, lead.click_id) if lead.click_id else None
+        return lead.affiliate_id, lead.click_id, click.clicked_at if click else lead.created_at
     return None
 
 
@@ -183,7 +204,7 @@ def _refund(session: Session, change: ChargeRefunded) -> None:
         session.add(Refund(id=key, charge_id=change.charge_id,
                            payment_intent_id=change.payment_intent_id,
                            invoice_id=change.invoice_id, refunded_minor=change.refunded_minor,
-                           refunded_at=change.at))
+                           currency=change.currency, refunded_at=change.at))
     else:
         refund.refunded_at = min(refund.refunded_at, change.at)
         refund.invoice_id = refund.invoice_id or change.invoice_id

@@ -42,9 +42,9 @@ def open_store(url: str, **engine_options: Any) -> Engine:
         engine = create_engine(parsed, **engine_options)
     except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
         raise ConfigError(f"cannot open the app store at {url!r}: {exc}",
-                          hint="Set [app_store] url (or SUCCESSLINK_APP_STORE) to a SQLAlchemy "
-                               "URL, e.g. sqlite:////path/app.db or "
-                               "postgresql://user@host/db.") from exc
+                          hint="Set SUCCESSLINK_APP_STORE (or url in the app_store "
+                               "section) to a SQLAlchemy URL, e.g. sqlite:////path/app.db "
+                               "or postgresql://user@host/db.") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

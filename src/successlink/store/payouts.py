@@ -41,3 +41,4 @@ class PayoutItem(Base):
     payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
     amount_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))

@@ -44,6 +44,7 @@ class Refund(Base):
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     invoice_id: Mapped[str | None] = mapped_column(String(255), index=True)
     refunded_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
     refunded_at: Mapped[datetime]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 14:35:13.247394
+Create Date: 2026-11-23 15:21:20.917421
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
     sa.Column('invoice_id', sa.String(length=255), nullable=True),
     sa.Column('refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('refunded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds'))
     )
@@ -263,6 +264,7 @@ def upgrade() -> None:
     sa.Column('payout_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_payout_items_entry_id_ledger_entries')),
     sa.ForeignKeyConstraint(['payout_id'], ['payouts.id'], name=op.f('fk_payout_items_payout_id_payouts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payout_items')),

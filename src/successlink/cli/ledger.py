@@ -1,0 +1,139 @@
+"""`successlink ledger settle|show` and `successlink payouts run|list|mark-paid`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from successlink.cli.context import AppContext
+from successlink.errors import ConfigError
+from successlink.money import Money, MoneyError, decimal_to_minor
+from successlink.program.books import (
+    load_plans,
+    mark_paid,
+    paid_minor,
+    run_payouts,
+    settle_all,
+    stored_balances,
+)
+from successlink.store.connect import open_store
+from successlink.store.ledger import LedgerEntry
+from successlink.store.payouts import Payout
+from successlink.timeline import utc_now
+
+ledger_app = typer.Typer(help="The commission ledger: settle it, read it.",
+                         no_args_is_help=True)
+payouts_app = typer.Typer(help="Payouts of vested commissions.", no_args_is_help=True)
+
+
+@contextmanager
+def _session(state: AppContext) -> Iterator[Session]:
+    engine = open_store(state.settings.app_store_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@ledger_app.command("settle")
+def settle(ctx: typer.Context) -> None:
+    """Write the vestings, lapses and corrections due now (run it daily, e.g. from cron)."""
+    state: AppContext = ctx.obj
+    now = utc_now() - timedelta(minutes=state.settings.program.settle_delay_minutes)
+    with _session(state) as s, s.begin():
+        entries = settle_all(s, load_plans(s), now, state.settings.program.default_plan)
+    kinds = {k: sum(1 for e in entries if e.kind == k) for k in sorted({e.kind for e in entries})}
+    listed = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "nothing new"
+    state.console.print(f"Settled up to {now:%Y-%m-%d %H:%M} UTC: {listed}.")
+
+
+@ledger_app.command("show")
+def show(
+    ctx: typer.Context,
+    affiliate: Annotated[str, typer.Argument(help="Affiliate id.")],
+    limit: Annotated[int, typer.Option(min=1, help="Latest entries shown.")] = 20,
+) -> None:
+    """An affiliate's balances and latest entries, each with the sentence that explains it."""
+    state: AppContext = ctx.obj
+    with _session(state) as s:
+        balances = {c: b for (a, c), b in stored_balances(s).items() if a == affiliate}
+        paid = {c: v for (a, c), v in paid_minor(s).items() if a == affiliate}
+        rows = s.scalars(select(LedgerEntry).where(LedgerEntry.affiliate_id == affiliate)
+                         .order_by(LedgerEntry.effective_at.desc(), LedgerEntry.id.desc())
+                         .limit(limit)).all()
+    if not balances:
+        raise ConfigError(f"affiliate {affiliate!r} has no ledger entries",
+                          hint="Check the id; entries appear once a referred customer pays.")
+    grid = Table("currency", "unvested", "vested", "paid", "payable", "lapsed", "reversed",
+                 title=f"Balances of {affiliate}", title_justify="left")
+    for currency, b in sorted(balances.items()):
+        def money(v: int, c: str = currency) -> str:
+            return Money(v, c).format()
+        out = paid.get(currency, 0)
+        grid.add_row(currency, money(b.unvested), money(b.vested), money(out),
+                     money(b.vested - out), money(b.lapsed), money(b.reversed))
+    state.console.print(grid)
+    for r in rows:
+        state.console.print(f"{r.effective_at:%Y-%m-%d} [bold]{r.kind}[/] {r.entry_key}: "
+                            f"{r.explanation}", highlight=False)
+
+
+@payouts_app.command("run")
+def run(
+    ctx: typer.Context,
+    minimum: Annotated[str | None, typer.Option(
+        help="Smallest payout in major units (default: program.min_payout).")] = None,
+) -> None:
+    """Create pending payouts of every active affiliate's unpaid vested money."""
+    state: AppContext = ctx.obj
+    now = utc_now()
+    amount = minimum or state.settings.program.min_payout
+    with _session(state) as s, s.begin():
+        currencies = {c for (_, c) in stored_balances(s)}
+        try:
+            floor = {c: decimal_to_minor(amount, c) for c in currencies}
+        except MoneyError as exc:
+            raise ConfigError(f"minimum {amount!r}: {exc}") from exc
+        payouts = run_payouts(s, f"{now:%Y%m%dT%H%M%S}", floor, now)
+        for p in payouts:
+            state.console.print(f"payout {p.id}: {p.affiliate_id} "
+                                f"{Money(p.amount_minor, p.currency).format()} by {p.method}")
+    if not payouts:
+        state.console.print("Nobody is owed at least the minimum; balances carry over.")
+
+
+@payouts_app.command("list")
+def list_payouts(ctx: typer.Context) -> None:
+    """Every payout and its status."""
+    state: AppContext = ctx.obj
+    with _session(state) as s:
+        rows = s.scalars(select(Payout).order_by(Payout.id)).all()
+    grid = Table("id", "run", "affiliate", "amount", "method", "status", "reference")
+    for p in rows:
+        grid.add_row(str(p.id), p.run_id, p.affiliate_id,
+                     Money(p.amount_minor, p.currency).format(), p.method, p.status,
+                     p.reference or "")
+    state.console.print(grid)
+
+
+@payouts_app.command("mark-paid")
+def mark_paid_command(
+    ctx: typer.Context,
+    payout: Annotated[int, typer.Argument(help="Payout id (see `payouts list`).")],
+    reference: Annotated[str | None, typer.Option(
+        help="The payment provider's reference.")] = None,
+) -> None:
+    """Record that a pending payout was sent."""
+    state: AppContext = ctx.obj
+    with _session(state) as s, s.begin():
+        row = mark_paid(s, payout, reference, utc_now())
+        state.console.print(f"payout {row.id} marked paid "
+                            f"({Money(row.amount_minor, row.currency).format()}).")

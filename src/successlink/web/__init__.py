@@ -1,0 +1,1 @@
+"""The ASGI service: tracked redirects and the Stripe webhook endpoint (more routes later)."""

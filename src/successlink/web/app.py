@@ -1,0 +1,199 @@
+"""`create_app`: the Starlette application. Database work runs in a thread (SQLAlchemy is
+synchronous); every response that acknowledges something is sent after its commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from successlink.program.plans import Plan
+from successlink.program.signatures import SignatureError
+from successlink.program.stripe_events import EventError
+from successlink.program.webhooks import (
+    WebhookResult,
+    WebhookSettings,
+    handle_stripe_webhook,
+    record_changes,
+)
+from successlink.timeline import utc_now
+from successlink.web.api import api_routes
+from successlink.web.redirects import COOKIE_NAME, allowed, with_click
+from successlink.web.security import authenticate
+from successlink.web.snippet import tracking_snippet
+from successlink.web.tracking import LeadError, Visit, record_click, record_lead, sale_changes
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """What the service needs, resolved once at start-up."""
+
+    engine: Engine
+    plans: Sequence[Plan]
+    fallback_url: str
+    allowed_domains: list[str]
+    cookie_days: int = 30
+    webhook_secrets: Sequence[str] = ()
+    webhook_tolerance_seconds: int | None = 300
+    settle_delay: timedelta = timedelta(hours=1)
+    default_plan: str | None = None
+    affiliate_key: str = "affiliate"
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def _visit(request: Request, code: str, referer: str | None = None) -> Visit:
+    return Visit(code=code, ip=request.client.host if request.client else None,
+                 user_agent=request.headers.get("user-agent"),
+                 referer=referer if referer is not None else request.headers.get("referer"))
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json(request: Request) -> dict[str, Any] | None:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def create_app(config: ServiceConfig) -> Starlette:
+    """The service: redirects, the tracking snippet and API, Stripe webhooks, a health check."""
+    webhook_settings = WebhookSettings(
+        secrets=config.webhook_secrets, plans=config.plans, default_plan=config.default_plan,
+        tolerance_seconds=config.webhook_tolerance_seconds, settle_delay=config.settle_delay,
+        affiliate_key=config.affiliate_key)
+
+    def click(visit: Visit) -> tuple[str, str] | None:
+        with Session(config.engine) as s, s.begin():
+            return record_click(s, visit, domains=config.allowed_domains, at=config.clock())
+
+    async def redirect(request: Request) -> Response:
+        found = await run_in_threadpool(click, _visit(request, request.path_params["code"]))
+        target = with_click(found[1], found[0]) if found else config.fallback_url
+        response = RedirectResponse(target, status_code=302)
+        response.headers["cache-control"] = "no-store"
+        if found is not None:
+            response.set_cookie(COOKIE_NAME, found[0], max_age=config.cookie_days * 86_400,
+                                samesite="lax", secure=request.url.scheme == "https")
+        return response
+
+    async def snippet(request: Request) -> Response:
+        endpoint = str(request.url_for("track_click"))
+        return Response(tracking_snippet(endpoint, config.cookie_days),
+                        media_type="text/javascript",
+                        headers={"cache-control": "public, max-age=3600"})
+
+    async def track_click(request: Request) -> Response:
+        cors = _cors(request, config.allowed_domains)
+        body = await _json(request)
+        if body is None or not isinstance(body.get("code"), str):
+            return _error(422, 'send a JSON object with "code" (the ?via= value)')
+        referer = body.get("referer") if isinstance(body.get("referer"), str) else None
+        found = await run_in_threadpool(click, _visit(request, body["code"], referer))
+        return JSONResponse({"click_id": found[0] if found else None}, headers=cors)
+
+    async def track_lead(request: Request) -> Response:
+        body = await _json(request)
+        if body is None:
+            return _error(422, "send a JSON object")
+        try:
+            return await run_in_threadpool(lead, request.headers.get("authorization"), body)
+        except LeadError as exc:
+            return _error(422, str(exc))
+
+    def lead(authorization: str | None, body: dict[str, Any]) -> Response:
+        with Session(config.engine) as s, s.begin():
+            caller = authenticate(s, authorization)
+            if caller is None:
+                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
+            if caller.scope != "admin":
+                return _error(403, "only an admin key may record leads")
+            found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
+                                     external_id=_text(body, "customer_external_id"),
+                                     email=_text(body, "email"), at=config.clock())
+            return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
+                                status_code=201 if new else 200)
+
+    async def track_sale(request: Request) -> Response:
+        body = await _json(request)
+        if body is None:
+            return _error(422, "send a JSON object")
+        try:
+            return await run_in_threadpool(sale, request.headers.get("authorization"), body)
+        except LeadError as exc:
+            return _error(422, str(exc))
+
+    def sale(authorization: str | None, body: dict[str, Any]) -> Response:
+        with Session(config.engine) as s, s.begin():
+            caller = authenticate(s, authorization)
+            if caller is None:
+                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
+            if caller.scope != "admin":
+                return _error(403, "only an admin key may record sales")
+            changes = sale_changes(body, config.clock())
+            record_changes(s, changes, webhook_settings, config.clock())
+            return JSONResponse({"sale_id": body["sale_id"], "recorded": True},
+                                status_code=201)
+
+    async def stripe_webhook(request: Request) -> Response:
+        body = await request.body()
+        try:
+            result = await run_in_threadpool(_webhook, config, webhook_settings, body,
+                                             request.headers.get("stripe-signature"))
+        except (SignatureError, EventError) as exc:
+            return _error(400, str(exc))
+        return JSONResponse({"received": True, "event": result.event_id,
+                             "outcome": result.outcome})
+
+    async def healthz(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[
+        *api_routes(lambda: Session(config.engine)),
+        Route("/r/{code:str}", redirect, methods=["GET", "HEAD"]),
+        Route("/t.js", snippet, methods=["GET"]),
+        Route("/api/v1/track/click", track_click, methods=["POST"], name="track_click"),
+        Route("/api/v1/track/lead", track_lead, methods=["POST"]),
+        Route("/api/v1/track/sale", track_sale, methods=["POST"]),
+        Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ])
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _cors(request: Request, domains: list[str]) -> dict[str, str]:
+    """Let the merchant's own pages read the click id (and nobody else's)."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).hostname and allowed(origin + "/", domains):
+        return {"access-control-allow-origin": origin, "vary": "Origin"}
+    return {}
+
+
+def _webhook(config: ServiceConfig, settings: WebhookSettings, body: bytes,
+             signature: str | None) -> WebhookResult:
+    try:
+        with Session(config.engine) as s, s.begin():
+            return handle_stripe_webhook(s, body, signature, settings, config.clock())
+    except IntegrityError:
+        # A concurrent delivery of the same event committed first: this one is a duplicate.
+        with Session(config.engine) as s, s.begin():
+            return handle_stripe_webhook(s, body, signature, settings, config.clock())

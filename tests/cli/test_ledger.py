@@ -1,0 +1,160 @@
+"""`successlink ledger settle|show` and `payouts run|list|mark-paid` on a workspace store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+import typer
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from successlink.cli import db, ledger, plans
+from successlink.cli.context import AppContext
+from successlink.store.affiliates import Affiliate
+from successlink.store.connect import open_store
+from successlink.store.customers import Customer
+from successlink.store.sales import Sale
+from successlink.timeline import utc_now
+from tests.program.plans import QUALITY_PLAN
+
+
+def _root() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def main(ctx: typer.Context,
+             workspace: Annotated[Path, typer.Option("--workspace")]) -> None:
+        ctx.obj = AppContext(workspace=workspace)
+
+    root.add_typer(db.app, name="db")
+    root.add_typer(plans.app, name="plans")
+    root.add_typer(ledger.ledger_app, name="ledger")
+    root.add_typer(ledger.payouts_app, name="payouts")
+    return root
+
+
+def _run(workspace: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(_root(), ["--workspace", str(workspace), *args])
+    return result.exit_code, result.output + str(result.exception or "")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("SUCCESSLINK_APP_STORE", "SUCCESSLINK_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+    root = tmp_path / "ws"
+    assert _run(root, "db", "upgrade")[0] == 0
+    (root / "plans").mkdir()
+    (root / "plans" / "quality.toml").write_text(QUALITY_PLAN, encoding="utf-8")
+    assert _run(root, "plans", "apply")[0] == 0
+    paid = utc_now() - timedelta(days=100)  # tranches at day 30 and 90 have vested
+    engine = open_store(f"sqlite:///{root / 'app.db'}")
+    with Session(engine) as s, s.begin():
+        s.add(Affiliate(id="aff_1", name="Ada", email="ada@example.com", status="active",
+                        group_name=None, quality_tier=None, quality_tier_as_of=None,
+                        plan_id="quality", payout_method="paypal", payout_details={},
+                        account_id=None, created_at=paid))
+        s.flush()
+        customer = Customer(external_id="cus_1", email=None, account_id=None,
+                            affiliate_id="aff_1", click_id=None, referred_at=paid,
+                            churned_at=None, created_at=paid)
+        s.add(customer)
+        s.flush()
+        s.add(Sale(id="in_1", customer_id=customer.id, charge_id=None, payment_intent_id=None,
+                   amount_minor=10_000, currency="USD", paid_at=paid, product_id=None,
+                   price_id=None, billing_reason="subscription_create"))
+    engine.dispose()
+    return root
+
+
+def test_settle_show_pay_and_mark_paid(workspace: Path) -> None:
+    code, out = _run(workspace, "ledger", "settle")
+    assert code == 0 and "3 accrual, 2 vesting" in out
+    assert "nothing new" in _run(workspace, "ledger", "settle")[1]
+    code, out = _run(workspace, "ledger", "show", "aff_1")
+    assert code == 0 and "earns 30%" in out and "Vested tranche 2 (9.90 USD)" in out
+    assert "20.10 USD" in out and "9.90 USD" in out          # vested 10.20 + 9.90; unvested
+    assert "Nobody is owed" in _run(workspace, "payouts", "run", "--minimum", "25.00")[1]
+    code, out = _run(workspace, "payouts", "run", "--minimum", "20.00")
+    assert code == 0 and "payout 1: aff_1 20.10 USD by paypal" in out
+    assert "Nobody is owed" in _run(workspace, "payouts", "run", "--minimum", "0.01")[1]
+    assert "marked paid (20.10 USD)" in _run(workspace, "payouts", "mark-paid", "1",
+                                             "--reference", "PP-1")[1]
+    code, out = _run(workspace, "payouts", "mark-paid", "1")
+    assert code != 0 and "is paid, not pending" in out
+    assert "PP-1" in _run(workspace, "payouts", "list")[1]
+
+
+def test_show_an_unknown_affiliate_says_so(workspace: Path) -> None:
+    code, out = _run(workspace, "ledger", "show", "nobody")
+    assert code != 0 and "has no ledger entries" in out
+
+
+def test_keys_create_list_revoke(workspace: Path) -> None:
+    from successlink.cli import keys
+
+    root = _root()
+    root.add_typer(keys.app, name="keys")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(root, ["--workspace", str(workspace), *args])
+        return result.exit_code, result.output + str(result.exception or "")
+
+    code, out = run("keys", "create", "--affiliate", "aff_1", "--label", "ada's")
+    key = out.split()[0]
+    assert code == 0 and key.startswith("sl_aff_") and "cannot be shown again" in out
+    code, out = run("keys", "list")
+    assert key[:12] in out and key not in out and "ada's" in out
+    assert run("keys", "create", "--affiliate", "nobody")[0] != 0
+    assert "choose one" in run("keys", "create")[1]
+    assert run("keys", "revoke", "1") == (0, "key 1 revoked.\n")
+
+
+def test_fraud_list_and_review(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from successlink.cli import fraud
+    from successlink.store.fraud import FraudFlag
+
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s, s.begin():
+        s.add(FraudFlag(affiliate_id="aff_1", kind="no_click", subject="customer:cus_1",
+                        details={"sentence": "the sale has no click before it"},
+                        status="open", created_at=utc_now()))
+    engine.dispose()
+    root = _root()
+    root.add_typer(fraud.app, name="fraud")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(root, ["--workspace", str(workspace), *args])
+        return result.exit_code, result.output + str(result.exception or "")
+
+    assert "no_click" in run("fraud", "list")[1]
+    assert "choose one" in run("fraud", "review", "1", "--reason", "x")[1]
+    code, out = run("fraud", "review", "1", "--reject", "--reason", "bought via own link",
+                    "--reviewer", "lead")
+    assert code == 0 and "flag 1 rejected" in out
+    assert "no_click" not in run("fraud", "list")[1]
+    assert "rejected" in run("fraud", "list", "--all")[1]
+    # settled without the default one-hour delay, so the rejection just made counts
+    monkeypatch.setenv("SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES", "0")
+    assert "3 reversal" in run("ledger", "settle")[1]
+
+
+def test_plans_simulate_prints_and_writes_csv(workspace: Path) -> None:
+    candidate = workspace / "flat.toml"
+    candidate.write_text('id = "flat"\nversion = 1\nname = "Flat"\ncurrency = "USD"\n'
+                         'effective_from = 2030-01-01\n[[rules]]\nname = "all"\n'
+                         'percent = 10\n', encoding="utf-8")
+    out_csv = workspace / "sim.csv"
+    code, out = _run(workspace, "plans", "simulate", str(candidate), "--csv", str(out_csv))
+    assert code == 0 and "Who wins" in out
+    rows = out_csv.read_text(encoding="utf-8").splitlines()
+    # 30% of 100.00 (all of it still to vest or vested) against 10%
+    assert rows[1:] == ["current,aff_1,USD,1,10000,3000,7000,2.3333",
+                        "flat v1,aff_1,USD,1,10000,1000,9000,9.0000"]
+    assert "not a date" in _run(workspace, "plans", "simulate", str(candidate), "--since",
+                                "soon")[1]
+    code, out = _run(workspace, "plans", "simulate", str(candidate), "--since", "2999-01-01")
+    assert code == 0 and "aff_1" not in out
