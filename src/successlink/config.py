@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -178,6 +178,37 @@ class AdvocateSettings(BaseModel):
         return weights
 
 
+class ChurnSettings(BaseModel):
+    """How the churn-risk model is trained, backtested and used (docs/models/churn.md)."""
+
+    horizon_days: int = Field(90, ge=7, description="Predict churn within this many days.")
+    lead_days: int = Field(
+        0, ge=0, description="Days between the day features are read and the start of the "
+        "label window (time to act); accounts gone within the lead are left out.")
+    origin_step_days: int = Field(30, ge=7, description="Days between training origins.")
+    backtest_origins: int = Field(4, ge=1, description="Newest origins the rolling backtest "
+                                  "evaluates, each with a model trained only on its past.")
+    max_train_origins: int = Field(12, ge=2, description="Newest origins a model trains on.")
+    min_train_origins: int = Field(3, ge=2, description="Fewer origins with a closed label "
+                                   "window: no model (score falls back to the health score).")
+    min_history_days: int = Field(180, ge=0, description="No origin earlier than this many "
+                                  "days after the first subscription started.")
+    min_positives: int = Field(30, ge=1, description="Churners needed in the training and in "
+                               "the calibration origins.")
+    calibration: Literal["platt", "isotonic"] = Field(
+        "platt", description="Map from booster score to probability, fitted on the newest "
+        "training origin: platt (keeps the ranking) or isotonic (more flexible, needs more "
+        "rows).")
+    seed: int = Field(7, description="Seed of every random choice in training.")
+    threads: int = Field(2, ge=1, description="Threads for training and scoring (results are "
+                         "reproducible for a given thread count).")
+    bands: dict[str, float] = Field(
+        default_factory=lambda: {"high": 0.3, "medium": 0.1},
+        description="Risk band -> lowest churn probability in it (else low).")
+    drivers_per_account: int = Field(3, ge=0, le=10,
+                                     description="Top drivers described per account.")
+
+
 class Settings(BaseModel):
     """Everything configurable, for one workspace."""
 
@@ -191,6 +222,7 @@ class Settings(BaseModel):
     scorecard: ScorecardSettings = Field(default_factory=ScorecardSettings)  # type: ignore[arg-type]
     health: HealthSettings = Field(default_factory=lambda: HealthSettings(config=None))
     advocates: AdvocateSettings = Field(default_factory=AdvocateSettings)
+    churn: ChurnSettings = Field(default_factory=ChurnSettings)  # type: ignore[arg-type]
 
     @property
     def warehouse_url(self) -> str:
