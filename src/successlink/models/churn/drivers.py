@@ -153,7 +153,9 @@ def describe_value(name: str, value: float, spec: FeatureSpec, currency: str = "
     if name in spec.categories:
         vocabulary = spec.categories[name]
         known = not math.isnan(value) and 0 <= int(value) < len(vocabulary)
-        label = vocabulary[int(value)] if known else "an unknown"
+        if not known:
+            return f"{name.replace('_', ' ')} unknown or new since training"
+        label = vocabulary[int(value)]
         category = _CATEGORY_PHRASES.get(name)
         return category(label) if category else f"{name.replace('_', ' ')} {label}"
     if math.isnan(value):
