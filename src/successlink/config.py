@@ -200,13 +200,28 @@ class ChurnSettings(BaseModel):
         "training origin: platt (keeps the ranking) or isotonic (more flexible, needs more "
         "rows).")
     seed: int = Field(7, description="Seed of every random choice in training.")
-    threads: int = Field(2, ge=1, description="Threads for training and scoring (results are "
-                         "reproducible for a given thread count).")
+    threads: int = Field(2, ge=1, description="Threads for training and scoring data of "
+                         "100,000 rows or more (smaller data uses one); the same data and "
+                         "settings give the same model.")
     bands: dict[str, float] = Field(
         default_factory=lambda: {"high": 0.3, "medium": 0.1},
         description="Risk band -> lowest churn probability in it (else low).")
     drivers_per_account: int = Field(3, ge=0, le=10,
                                      description="Top drivers described per account.")
+    drivers_for_bands: list[str] = Field(
+        default_factory=lambda: ["high", "medium"],
+        description="Risk bands whose accounts get drivers in words (others: none, which "
+                    "keeps scoring a million accounts within seconds).")
+
+    @field_validator("bands")
+    @classmethod
+    def _probabilities(cls, bands: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in bands.items() if not 0 < v <= 1}
+        if bad:
+            raise ValueError(f"band thresholds must be probabilities in (0, 1]: {bad}")
+        if "low" in bands:
+            raise ValueError("'low' is the band below every threshold; do not give it one")
+        return bands
 
 
 class Settings(BaseModel):

@@ -2,10 +2,11 @@
 
 The score run calls `store_churn_risk` after it stored the day's metrics and health. The
 newest churn model whose data ended by the as-of day scores every active or trialing account
-(source "model"). Without such a model - history too short to train, or nobody ran
-`successlink train` yet - the band comes from the health score instead (source "health
+(source "model"); accounts in the bands `[churn] drivers_for_bands` (high and medium) also
+get their top drivers in words. Without such a model - history too short to train, or nobody
+ran `successlink train` yet - the band comes from the health score instead (source "health
 fallback", no probability): red is high risk, yellow medium, green low. The two are never
-mixed silently; the `source` column says which one a row is.
+mixed within a day; the `source` column says which one a row is.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from successlink.config import Settings
-from successlink.models.churn.booster import contributions
+from successlink.models.churn.booster import path_contributions, path_tables
 from successlink.models.churn.drivers import top_drivers
 from successlink.models.churn.features import SOURCE_COLUMNS, with_source_history
 from successlink.models.churn.labels import population
@@ -31,6 +32,8 @@ from successlink.warehouse.connect import Warehouse
 CHURN_RISK = "account_churn_risk"
 FROM_MODEL = "model"
 FROM_HEALTH = "health fallback"
+# Accounts explained per batch: leaf indices and contributions of a batch stay in memory.
+DRIVER_CHUNK = 100_000
 HEALTH_TO_RISK = {"red": "high", "yellow": "medium", "green": "low"}
 SCHEMA = pa.schema([
     ("as_of", pa.date32()), ("account_id", pa.string()), ("churn_probability", pa.float64()),
@@ -55,14 +58,24 @@ def model_risk(metrics: pa.Table, saved: SavedModel, settings: Settings, as_of: 
     model = saved.model
     x = model.spec.matrix(rows)
     p = model.predict(x)
-    k = settings.churn.drivers_per_account
-    drivers = (top_drivers(contributions(model.booster, x, model.threads), x, model.spec, k=k,
-                           currency=settings.metrics.currency)
-               if k > 0 and rows.num_rows else [""] * rows.num_rows)
+    bands = risk_bands(p, settings.churn.bands)
     n = rows.num_rows
+    drivers: list[str | None] = [None] * n
+    k = settings.churn.drivers_per_account
+    explain = np.flatnonzero(np.isin(np.asarray(bands, dtype=object),
+                                     settings.churn.drivers_for_bands))
+    if k > 0 and explain.size:
+        tables = path_tables(model.booster)
+        for start in range(0, explain.size, DRIVER_CHUNK):  # bounded memory for big days
+            chunk = explain[start:start + DRIVER_CHUNK]
+            xs = x[chunk]
+            texts = top_drivers(path_contributions(model.booster, xs, model.threads, tables),
+                                xs, model.spec, k=k, currency=settings.metrics.currency)
+            for i, text in zip(chunk.tolist(), texts, strict=True):
+                drivers[i] = text
     return pa.Table.from_arrays([
         pa.array([as_of] * n, pa.date32()), rows.column("account_id").combine_chunks(),
-        pa.array(p, pa.float64()), pa.array(risk_bands(p, settings.churn.bands), pa.string()),
+        pa.array(p, pa.float64()), pa.array(bands, pa.string()),
         pa.array([saved.horizon_days] * n, pa.int64()),
         pa.array([saved.version] * n, pa.string()), pa.array([FROM_MODEL] * n, pa.string()),
         pa.array(drivers, pa.string()),

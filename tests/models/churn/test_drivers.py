@@ -8,7 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from successlink.models.churn.booster import BoosterParams, contributions
+from successlink.models.churn.booster import (
+    BoosterParams,
+    path_contributions,
+    shap_contributions,
+)
 from successlink.models.churn.calibration import logit
 from successlink.models.churn.drivers import describe_value, top_drivers
 from successlink.models.churn.features import FeatureSpec
@@ -56,10 +60,24 @@ def test_the_largest_contributions_by_size_with_their_direction() -> None:
 
 def test_contributions_add_up_to_the_booster_log_odds() -> None:
     data = frame(seed=6, origins=3, n=500)
-    model = fit_model(data, BoosterParams(rounds=40), "platt")
-    x = data.matrix(model.spec)[:200]
-    parts = contributions(model.booster, x, threads=1)
-    assert parts.shape == (200, len(model.spec.names) + 1)
-    np.testing.assert_allclose(parts.sum(axis=1), logit(model.raw(x)), atol=1e-6)
-    texts = top_drivers(parts, x, model.spec, k=2)
+    # Leaves of 20 rows, so the rare failed payments get splits of their own.
+    model = fit_model(data, BoosterParams(rounds=40, min_data_in_leaf=20), "platt")
+    x = data.matrix(model.spec)[:300]
+    shap = shap_contributions(model.booster, x, threads=1)
+    path = path_contributions(model.booster, x, threads=1)
+    assert path.shape == shap.shape == (300, len(model.spec.names) + 1)
+    for parts in (shap, path):
+        np.testing.assert_allclose(parts.sum(axis=1), logit(model.raw(x)), atol=1e-9)
+    # Both bias columns are the score before any split: the same for every row.
+    assert np.ptp(path[:, -1]) == 0
+    # Under either method the mechanism's features carry the weight: recent active days and
+    # the plan for everyone, a failed payment (a tenth of the rows) raising risk where present.
+    failed = model.spec.names.index("failed_payments_90d")
+    has_failed = x[:, failed] > 0
+    for parts in (shap, path):
+        size = np.abs(parts[:, :-1]).mean(axis=0)
+        assert {model.spec.names[j] for j in np.argsort(-size)[:2]} == {
+            "active_days_30", "plan_name"}
+        assert parts[has_failed, failed].min() > 0 > parts[~has_failed, failed].max()
+    texts = top_drivers(path, x, model.spec, k=2)
     assert all(t.count("risk)") == 2 for t in texts)

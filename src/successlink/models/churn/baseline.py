@@ -20,6 +20,9 @@ from sklearn.linear_model import LogisticRegression
 from successlink.models.churn.features import FeatureSpec
 
 Floats = npt.NDArray[np.float64]
+# A few dozen coefficients are pinned down long before a million rows; past this many the
+# baseline learns on a fixed random sample (seeded, so it stays reproducible).
+MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,13 @@ def _standardise(design: Floats, means: tuple[float, ...], scales: tuple[float, 
     return out
 
 
-def fit_baseline(x: Floats, y: npt.ArrayLike, spec: FeatureSpec, *, c: float = 0.1
-                 ) -> Baseline:
+def fit_baseline(x: Floats, y: npt.ArrayLike, spec: FeatureSpec, *, c: float = 0.1,
+                 seed: int = 7) -> Baseline:
     """Fit on a feature matrix built by `spec` (C is the inverse L2 strength)."""
+    yy = np.asarray(y)
+    if len(x) > MAX_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(x), MAX_ROWS, replace=False))
+        x, yy = x[keep], yy[keep]
     n_numeric = len(spec.numeric)
     numeric = _compress(x[:, :n_numeric])
     with np.errstate(all="ignore"):
@@ -90,7 +97,7 @@ def fit_baseline(x: Floats, y: npt.ArrayLike, spec: FeatureSpec, *, c: float = 0
     scales = design.std(axis=0)
     scales = np.where(scales > 0, scales, 1.0)
     model = LogisticRegression(C=c, solver="lbfgs", max_iter=2000)
-    model.fit((design - means) / scales, np.asarray(y))
+    model.fit((design - means) / scales, yy)
     return Baseline(tuple(float(v) for v in medians), flagged, n_numeric, levels,
                     tuple(float(v) for v in means), tuple(float(v) for v in scales),
                     tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]))

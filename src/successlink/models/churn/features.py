@@ -128,8 +128,10 @@ def with_source_history(metrics: pa.Table) -> pa.Table:
                       pc.binary_join_element_wise("channel:", channel, ""))
     churned = np.asarray(pc.fill_null(pc.equal(_strings(metrics.column("status")), "churned"),
                                       False).to_numpy(zero_copy_only=False), dtype=np.float64)
-    _, group = np.unique(np.asarray(key.to_numpy(zero_copy_only=False), dtype=object),
-                         return_inverse=True)
+    encoded = pc.dictionary_encode(key)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    group = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     n = np.bincount(group).astype(np.float64)
     lost = np.bincount(group, weights=churned)
     overall = float(churned.mean()) if churned.size else 0.0

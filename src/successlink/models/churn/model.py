@@ -77,5 +77,6 @@ def fit_model(frame: Frame, params: BoosterParams, method: Method) -> ChurnModel
     x_held = held.matrix(spec)
     calibrator = fit_calibrator(raw_probability(booster, x_held, params.threads), held.y(),
                                 method)
-    baseline = fit_baseline(np.vstack([x_fit, x_held]), np.concatenate([y_fit, held.y()]), spec)
+    baseline = fit_baseline(np.vstack([x_fit, x_held]), np.concatenate([y_fit, held.y()]), spec,
+                            seed=params.seed)
     return ChurnModel(spec, booster, calibrator, baseline, params.threads)
