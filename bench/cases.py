@@ -131,27 +131,31 @@ def _churn_rows(work: Path) -> tuple[Any, Any]:
     return frame, at(origins[-1])
 
 
-def _resample(table: pa.Table, rows: int, rng: np.random.Generator, prefix: str) -> pa.Table:
-    """`rows` rows drawn with replacement, numbers jittered by about 5%, ids made unique."""
+def _resample(table: pa.Table, rows: int, rng: np.random.Generator, prefix: str,
+              picked: Any = None) -> pa.Table:
+    """`rows` rows drawn with replacement (or the rows `picked`), numbers jittered by about
+    5%, ids made unique."""
     import pyarrow.compute as pc
 
     from successlink.models.churn.features import NUMERIC_COLUMNS
 
-    picked = table.take(pa.array(rng.integers(0, table.num_rows, rows)))
+    if picked is None:
+        picked = rng.integers(0, table.num_rows, rows)
+    out = table.take(pa.array(picked))
     for name in NUMERIC_COLUMNS:
-        i = picked.column_names.index(name)
-        values = pc.cast(picked.column(name), pa.float64())
+        i = out.column_names.index(name)
+        values = pc.cast(out.column(name), pa.float64())
         noise = pa.array(1.0 + 0.05 * rng.standard_normal(rows))
-        picked = picked.set_column(i, name, pc.multiply(values, noise))
+        out = out.set_column(i, name, pc.multiply(values, noise))
     ids = pa.array([f"{prefix}{i:07d}" for i in range(rows)])
-    picked = picked.set_column(picked.column_names.index("account_id"), "account_id", ids)
+    out = out.set_column(out.column_names.index("account_id"), "account_id", ids)
     # Copies of one small-world source become many sources of small-world size, so the
     # source-history feature sees the same kind of numbers it was trained on.
     copies = max(1, rows // table.num_rows)
-    source = pc.coalesce(picked.column("affiliate_id"), picked.column("channel"))
+    source = pc.coalesce(out.column("affiliate_id"), out.column("channel"))
     tag = pa.array([f"-{i % copies}" for i in range(rows)])
-    return picked.set_column(picked.column_names.index("affiliate_id"), "affiliate_id",
-                             pc.binary_join_element_wise(source, tag, ""))
+    return out.set_column(out.column_names.index("affiliate_id"), "affiliate_id",
+                          pc.binary_join_element_wise(source, tag, ""))
 
 
 def churn_model(work: Path, size: int) -> dict[str, Any]:
@@ -171,7 +175,7 @@ def churn_model(work: Path, size: int) -> dict[str, Any]:
     blocks, labels = [], []
     for block, y, n in zip(small.blocks, small.labels, counts, strict=True):
         idx = rng.integers(0, block.num_rows, int(n))
-        blocks.append(_resample(block.take(pa.array(idx)), int(n), rng, "t"))
+        blocks.append(_resample(block, int(n), rng, "t", picked=idx))
         labels.append(y[idx])
     big = Frame(small.origins, tuple(blocks), tuple(labels))
     start = time.perf_counter()
