@@ -31,6 +31,8 @@ def test_file_settings_are_read(tmp_path: Path):
     ("[ingest\n", "cannot read the settings"),
     ('[identity]\nrules = ["telepathy"]\n', "unknown identity rule"),
     ("[ingest]\nchunk_rows = 5\n", "ingest.chunk_rows"),
+    ("[churn]\nbands = { high = 30 }\n", "probabilities in"),
+    ("[churn]\ncalibration = \"magic\"\n", "churn.calibration"),
 ])
 def test_bad_settings_say_where_and_what(tmp_path: Path, text: str, words: str):
     (tmp_path / CONFIG_FILE).write_text(text)
@@ -49,3 +51,11 @@ def test_successlink_app_store_overrides_the_app_store_url(tmp_path: Path):
     assert load_settings(tmp_path, environ={}).app_store_url == "sqlite:////elsewhere.db"
     env = {"SUCCESSLINK_APP_STORE": "postgresql://u@h/db"}
     assert load_settings(tmp_path, environ=env).app_store_url == "postgresql://u@h/db"
+
+
+def test_churn_defaults_and_environment(tmp_path: Path):
+    churn = load_settings(tmp_path, environ={"SUCCESSLINK_CHURN__HORIZON_DAYS": "60"}).churn
+    assert churn.horizon_days == 60
+    assert churn.lead_days == 0
+    assert churn.calibration == "platt"
+    assert "[churn]" in default_config_toml()

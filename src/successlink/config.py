@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -211,6 +211,52 @@ class ProgramSettings(BaseModel):
                                       "of order are all in first.")
 
 
+class ChurnSettings(BaseModel):
+    """How the churn-risk model is trained, backtested and used (docs/models/churn.md)."""
+
+    horizon_days: int = Field(90, ge=7, description="Predict churn within this many days.")
+    lead_days: int = Field(
+        0, ge=0, description="Days between the day features are read and the start of the "
+        "label window (time to act); accounts gone within the lead are left out.")
+    origin_step_days: int = Field(30, ge=7, description="Days between training origins.")
+    backtest_origins: int = Field(4, ge=1, description="Newest origins the rolling backtest "
+                                  "evaluates, each with a model trained only on its past.")
+    max_train_origins: int = Field(12, ge=2, description="Newest origins a model trains on.")
+    min_train_origins: int = Field(3, ge=2, description="Fewer origins with a closed label "
+                                   "window: no model (score falls back to the health score).")
+    min_history_days: int = Field(180, ge=0, description="No origin earlier than this many "
+                                  "days after the first subscription started.")
+    min_positives: int = Field(30, ge=1, description="Churners needed in the training and in "
+                               "the calibration origins.")
+    calibration: Literal["platt", "isotonic"] = Field(
+        "platt", description="Map from booster score to probability, fitted on the newest "
+        "training origin: platt (keeps the ranking) or isotonic (more flexible, needs more "
+        "rows).")
+    seed: int = Field(7, description="Seed of every random choice in training.")
+    threads: int = Field(2, ge=1, description="Threads for training and scoring data of "
+                         "100,000 rows or more (smaller data uses one); the same data and "
+                         "settings give the same model.")
+    bands: dict[str, float] = Field(
+        default_factory=lambda: {"high": 0.3, "medium": 0.1},
+        description="Risk band -> lowest churn probability in it (else low).")
+    drivers_per_account: int = Field(3, ge=0, le=10,
+                                     description="Top drivers described per account.")
+    drivers_for_bands: list[str] = Field(
+        default_factory=lambda: ["high", "medium"],
+        description="Risk bands whose accounts get drivers in words (others: none, which "
+                    "keeps scoring a million accounts within seconds).")
+
+    @field_validator("bands")
+    @classmethod
+    def _probabilities(cls, bands: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in bands.items() if not 0 < v <= 1}
+        if bad:
+            raise ValueError(f"band thresholds must be probabilities in (0, 1]: {bad}")
+        if "low" in bands:
+            raise ValueError("'low' is the band below every threshold; do not give it one")
+        return bands
+
+
 class Settings(BaseModel):
     """Everything configurable, for one workspace."""
 
@@ -226,6 +272,7 @@ class Settings(BaseModel):
     advocates: AdvocateSettings = Field(default_factory=AdvocateSettings)
     app_store: AppStoreSettings = Field(default_factory=lambda: AppStoreSettings(url=None))
     program: ProgramSettings = Field(default_factory=ProgramSettings)  # type: ignore[arg-type]
+    churn: ChurnSettings = Field(default_factory=ChurnSettings)  # type: ignore[arg-type]
 
     @property
     def warehouse_url(self) -> str:

@@ -28,6 +28,7 @@ from successlink.cli import (
     status,
     sync,
     synth,
+    train,
     workspace,
 )
 from successlink.cli.context import AppContext
@@ -47,6 +48,7 @@ app.command("sources")(ingest.sources)
 app.command("status")(status.status)
 app.command("synth")(synth.synth)
 app.command("score")(score.score)
+app.command("train")(train.train)
 app.command("report")(report.report)
 app.command("advocates")(advocates.advocates)
 app.command("drivers")(drivers.drivers)

@@ -20,6 +20,7 @@ from successlink.health.config import HealthConfig, load_health_config
 from successlink.health.scoring import score_health
 from successlink.metrics.account import Inputs, assemble, fx_of, metric_parts
 from successlink.metrics.program import crc_per_customer, logo_churn, revenue_retention
+from successlink.scores.churn import CHURN_RISK, store_churn_risk
 from successlink.scores.cohorts import NEEDED, accounts_from
 from successlink.scores.forecasts import with_forecasts
 from successlink.scores.ltv import SOURCE_PREDICTED_LTV, LtvOptions, store_predicted_ltv
@@ -35,8 +36,8 @@ HEALTH_COMPONENTS = "account_health_components"
 SOURCE_SCORECARDS = "source_scorecards"
 PROGRAM_FIGURES = "program_figures"
 RETENTION_CURVES = "source_retention_curves"
-STEPS = ("usage rollups", "program churn", "account metrics", "health", "predicted value",
-         "scorecards")
+STEPS = ("usage rollups", "program churn", "account metrics", "health", "churn risk",
+         "predicted value", "scorecards")
 
 PART_PREFIX = "_score_part_"
 # Health trends compare a day with the day this many days earlier.
@@ -134,11 +135,15 @@ def run_score(wh: Warehouse, settings: Settings, as_of: date,
     report.rows[ACCOUNT_HEALTH] = replace_snapshot(wh, ACCOUNT_HEALTH, health, as_of)
     report.rows[HEALTH_COMPONENTS] = replace_snapshot(wh, HEALTH_COMPONENTS, components, as_of)
     progress(STEPS[4])
-    churn = None
+    report.rows[CHURN_RISK] = store_churn_risk(wh, settings, as_of, stored,
+                                               read_snapshot(wh, ACCOUNT_HEALTH, as_of))
+    churn = read_snapshot(wh, CHURN_RISK, as_of).select(
+        "account_id", "churn_probability", "source").to_pyarrow()
+    progress(STEPS[5])
     report.rows.update(store_predicted_ltv(
         wh, as_of, LtvOptions(gross_margin=settings.metrics.gross_margin,
                               currency=settings.metrics.currency), churn=churn))
-    progress(STEPS[5])
+    progress(STEPS[6])
     accounts = accounts_from(stored.select(*NEEDED).to_pyarrow(),
                              read_snapshot(wh, ACCOUNT_HEALTH, as_of).to_pyarrow(), as_of)
     cards, curves = scorecards(accounts, as_of, settings.scorecard)
