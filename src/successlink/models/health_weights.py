@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+from scipy import optimize
 from scipy.special import expit
 
 from successlink.health.config import Profile
+from successlink.models.churn.evaluation import auc as churn_auc
 
 Floats = npt.NDArray[np.float64]
 # Suggested weights are rounded to this step and never below it (the config needs > 0).
@@ -51,15 +52,10 @@ class LearnedWeights:
 
 
 def auc(churned: npt.ArrayLike, health: npt.ArrayLike) -> float:
-    """Probability a churner scores lower than a stayer (ties count half): the AUC of the
-    score as a churn warning. NaN when only one outcome is present."""
-    y = np.asarray(churned, dtype=bool)
-    s = -np.asarray(health, dtype=np.float64)
-    n1, n0 = int(y.sum()), int((~y).sum())
-    if n1 == 0 or n0 == 0:
-        return math.nan
-    ranks = stats.rankdata(s)
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+    """AUC of a health score as a churn warning: the probability a churner scores lower
+    than a stayer (ties count half); NaN when only one outcome is present."""
+    return churn_auc(np.asarray(churned, dtype=np.float64),
+                     -np.asarray(health, dtype=np.float64))
 
 
 def fill_missing(points: Floats, means: Sequence[float]) -> Floats:
