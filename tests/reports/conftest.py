@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,18 @@ from successlink.reports.charts import render_charts
 from successlink.reports.data import ReportData, load_report
 from successlink.warehouse.connect import Warehouse
 from tests.reports.seed import Program, program, store
+
+
+def _scores(ece: float, pairs: list[tuple[float, float]]) -> dict[str, object]:
+    return {"rows": 1000, "positives": 100, "auc": 0.83, "pr_auc": 0.38, "brier": 0.07,
+            "lift_top_decile": 4.2, "ece": ece,
+            "curve": [{"rows": 100, "mean_predicted": p, "observed": o} for p, o in pairs]}
+
+
+# What a trained churn model's metadata holds about its backtest (hand-made bins).
+CHURN_MODEL = {"version": "2026-06-30-abc",
+               "pooled": _scores(0.01, [(0.01, 0.0), (0.03, 0.02), (0.08, 0.1), (0.4, 0.42)]),
+               "baseline": _scores(0.03, [(0.02, 0.01), (0.05, 0.05), (0.1, 0.09), (0.3, 0.4)])}
 
 
 def open_scored(path: Path, world: Program) -> Warehouse:
@@ -39,7 +52,7 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
     wh = open_scored(tmp_path_factory.mktemp("hostile"), program(hostile=True))
     data = load_report(wh, workspace="acme <demo>", currency="USD")
     wh.close()
-    return data
+    return replace(data, churn_model=CHURN_MODEL)
 
 
 @pytest.fixture(scope="session")

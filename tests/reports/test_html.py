@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from successlink.reports.data import ReportData
-from successlink.reports.html import advocates_section, render_html, table, write_html
+from successlink.reports.html import (
+    advocates_section,
+    drivers_section,
+    render_html,
+    table,
+    write_html,
+)
 
-SECTIONS = ("program", "affiliates", "channels", "charts", "advocates")
+SECTIONS = ("program", "affiliates", "channels", "charts", "drivers", "advocates")
 CHARTS = ("quality_volume", "rank_slope", "retention", "health", "nps", "crc_ltv",
-          "predicted_value")
+          "predicted_value", "calibration", "lift")
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 
@@ -98,3 +105,26 @@ def test_revenue_retention_shows_when_the_score_stored_it(hostile_data: ReportDa
     assert "GRR 91.2%" in page and "NRR 104.5%" in page
     assert "revenue churn 8.8%" in page
     assert "GRR" not in render_html(replace(hostile_data, program=None), charts=charts)
+
+
+def test_drivers_section_lists_milestones_and_behaviours() -> None:
+    import numpy as np
+
+    from successlink.models.drivers.deciles import metric_deciles, rates
+    from successlink.models.drivers.milestones import Milestone, effect
+    from successlink.models.drivers.study import DriverStudy
+
+    reached = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    stayed = np.array([1, 1, 1, 0, 1, 0, 0, 0], dtype=bool)
+    days = metric_deciles("active_days_30", [0, 0, 1, 2, 5, 8, 9, 12],
+                          [1, 1, 1, 0, 0, 0, 0, 0], [0] * 8)
+    churn, grow, kept = rates([3, 0, 4], [8, 8, 8])
+    study = DriverStudy(date(2026, 6, 30), date(2026, 4, 1), 90, churn, grow, (days,),
+                        (("active_days_30", "events_30"),), 30, kept,
+                        (effect(Milestone("m", "invited <a colleague>"), reached, stayed),), ())
+    html = drivers_section(study)
+    assert "invited &lt;a colleague&gt;" in html
+    assert "+50 pts" in html and "75% (n=4)" in html
+    assert "active_days_30" in html and "events_30" in html
+    assert "not proof of cause" in html
+    assert "were not computed" in drivers_section(None)

@@ -74,7 +74,7 @@ def demo(
     console.rule("5. Customers to invite as affiliates")
     advocates(ctx, as_of=end.isoformat(), limit=10, csv=root / "reports" / "advocates.csv")
     console.rule("6. The report")
-    report(ctx, as_of=end.isoformat(), out=None)
+    report(ctx, as_of=end.isoformat(), out=None, drivers=True)
     console.print(f"Warehouse: [bold]{state.settings.warehouse_url}[/]. Next: open the report "
                   f"above in a browser, or try [bold]successlink -w {root} health explain "
                   f"<account>[/] and [bold]successlink -w {root} advocates --limit 50[/].")

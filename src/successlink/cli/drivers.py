@@ -27,6 +27,7 @@ from successlink.models.drivers.study import DriverStudy, study_drivers
 from successlink.scores.rollups import ensure_rollups
 from successlink.scores.run import ACCOUNT_METRICS, inputs
 from successlink.scores.snapshots import snapshot_days
+from successlink.warehouse.tables import CANONICAL_TABLES
 
 
 def _pct(rate: float) -> str:
@@ -151,6 +152,24 @@ def _effect_row(e: MilestoneEffect) -> list[object]:
             e.not_reached.accounts, e.not_reached.events, e.difference, e.low, e.high]
 
 
+def study_with_progress(state: AppContext, day: date, *, horizon_days: int = 90,
+                        onboarding_days: int = 30, min_source_accounts: int = 30
+                        ) -> DriverStudy:
+    """Run the drivers study as of `day` behind a spinner."""
+    wh = state.warehouse
+    columns = (SpinnerColumn(), TextColumn("[bold]Drivers[/] {task.description}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=state.console, transient=True) as bar:
+        task = bar.add_task("usage rollups")
+        for spec in CANONICAL_TABLES:  # a source never loaded is an empty table
+            wh.ensure(spec)
+        ensure_rollups(wh)
+        return study_drivers(inputs(wh), state.settings.metrics, as_of=day,
+                             horizon_days=horizon_days, onboarding_days=onboarding_days,
+                             min_source_accounts=min_source_accounts,
+                             progress=lambda step: bar.update(task, description=step))
+
+
 def _default_day(state: AppContext) -> date:
     """The latest scored day (what the report shows), else yesterday."""
     days = snapshot_days(state.warehouse, ACCOUNT_METRICS)
@@ -181,17 +200,10 @@ def drivers(
     if horizon < 1 or onboarding_days < 1:
         raise ConfigError("--horizon and --onboarding-days must be at least 1 day",
                           hint="e.g. --horizon 90 --onboarding-days 30")
-    wh = state.warehouse
     day = parse_day(as_of) if as_of else _default_day(state)
-    columns = (SpinnerColumn(), TextColumn("[bold]Drivers[/] {task.description}"),
-               TimeElapsedColumn())
-    with Progress(*columns, console=state.console, transient=True) as bar:
-        task = bar.add_task("usage rollups")
-        ensure_rollups(wh)
-        study = study_drivers(inputs(wh), state.settings.metrics, as_of=day,
-                              horizon_days=horizon, onboarding_days=onboarding_days,
-                              min_source_accounts=min_source_accounts,
-                              progress=lambda step: bar.update(task, description=step))
+    study = study_with_progress(state, day, horizon_days=horizon,
+                                onboarding_days=onboarding_days,
+                                min_source_accounts=min_source_accounts)
     if study.churn.accounts == 0:
         raise ConfigError(f"no customers on {study.origin} to study",
                           hint="Load more history, or pass a later --as-of or a shorter "

@@ -306,6 +306,65 @@ def predicted_value_svg(data: ReportData) -> str | None:
         return to_svg(figure, "predicted-value")
 
 
+def _bins(scores: Row | None) -> list[tuple[int, float, float]]:
+    """(rows, mean predicted, observed) per calibration bin of a backtest's figures."""
+    if not scores:
+        return []
+    return [(int(b["rows"]), float(b["mean_predicted"]), float(b["observed"]))
+            for b in scores.get("curve") or [] if int(b["rows"]) > 0]
+
+
+def calibration_svg(data: ReportData) -> str | None:
+    """Predicted against observed churn per bin of the backtest (booster and baseline)."""
+    model = data.churn_model
+    booster = _bins(model.get("pooled") if model else None)
+    if not booster:
+        return None
+    assert model is not None
+    baseline = _bins(model.get("baseline"))
+    top = max(max(p, o) for _, p, o in booster + baseline) * 1.1
+    with chart_style():
+        figure = new_figure(5.6, 4.4)
+        ax = figure.add_subplot()
+        ax.plot([0, top], [0, top], color="#d62728", linewidth=0.8, linestyle="--",
+                label="perfect calibration")
+        ax.plot([p for _, p, _ in booster], [o for _, _, o in booster], marker="o",
+                color="#4c5fd5", label=f"calibrated booster (ECE {model['pooled']['ece']:.3f})")
+        if baseline:
+            ax.plot([p for _, p, _ in baseline], [o for _, _, o in baseline], marker="s",
+                    color="#8c96a3", label="logistic baseline")
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        ax.set_xlabel("predicted churn probability (bin mean)")
+        ax.set_ylabel("observed churn rate")
+        ax.set_title("Churn model calibration (rolling-origin backtest)")
+        ax.legend(loc="upper left", fontsize=7)
+        return to_svg(figure, "calibration")
+
+
+def lift_svg(data: ReportData) -> str | None:
+    """Observed churn of each bin of predicted risk over the overall rate, riskiest last."""
+    model = data.churn_model
+    booster = _bins(model.get("pooled") if model else None)
+    if not booster:
+        return None
+    overall = sum(n * o for n, _, o in booster) / sum(n for n, _, _ in booster)
+    if overall <= 0:
+        return None
+    with chart_style():
+        figure = new_figure(5.6, 4.0)
+        ax = figure.add_subplot()
+        positions = np.arange(1, len(booster) + 1)
+        ax.bar(positions, [o / overall for _, _, o in booster], color="#4c5fd5", alpha=0.8)
+        ax.axhline(1.0, color="#d62728", linewidth=0.8, linestyle="--")
+        ax.set_xticks(positions)
+        ax.set_xlabel("bin of predicted risk (equal numbers of accounts, lowest first)")
+        ax.set_ylabel("churn rate / overall churn rate")
+        lift = float(model["pooled"]["lift_top_decile"]) if model else float("nan")
+        ax.set_title(f"Lift by bin of predicted risk (top-decile lift {lift:.1f}x)")
+        return to_svg(figure, "lift")
+
+
 CHARTS = {
     "quality_volume": quality_volume_svg,
     "retention": retention_svg,
@@ -314,6 +373,8 @@ CHARTS = {
     "crc_ltv": crc_ltv_svg,
     "rank_slope": rank_slope_svg,
     "predicted_value": predicted_value_svg,
+    "calibration": calibration_svg,
+    "lift": lift_svg,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -17,6 +18,8 @@ import pyarrow as pa
 from successlink.config import Settings
 from successlink.decisions.advocates import Advocate, AdvocateSettings, rank_advocates
 from successlink.errors import SuccessLinkError, WarehouseError
+from successlink.models.churn import registry
+from successlink.models.drivers.study import DriverStudy
 from successlink.scores.run import (
     ACCOUNT_HEALTH,
     ACCOUNT_METRICS,
@@ -68,6 +71,10 @@ class ReportData:
     curves: dict[tuple[str, str], Curve] = field(default_factory=dict)
     advocates: list[Row] | None = None
     program: Row | None = None  # the day's program_figures row (GRR, NRR, ...), if stored
+    # The churn model used for the day: version, and its pooled backtest figures (booster
+    # and baseline, each with its calibration bins), if a model was trained.
+    churn_model: Row | None = None
+    drivers: DriverStudy | None = None  # `successlink drivers`, when the report ran it
 
     def name_of(self, row: Row) -> str:
         """The display name of a scorecard row: the affiliate's name, else its id."""
@@ -192,6 +199,18 @@ def load_report(wh: Warehouse, *, workspace: str, currency: str, as_of: date | N
                       accounts=load_accounts(wh, day), affiliates=affiliates,
                       channels=channels, curves=load_curves(wh, day), advocates=advocates,
                       program=load_program(wh, day))
+
+
+def load_churn_model(workspace: Path, day: date) -> Row | None:
+    """Version and pooled backtest of the churn model `score` uses for `day`, if any."""
+    version = registry.version_usable_on(workspace, day)
+    if version is None:
+        return None
+    backtest = registry.metadata(workspace, version).get("backtest") or {}
+    if not backtest.get("pooled"):
+        return None
+    return {"version": version, "pooled": backtest["pooled"],
+            "baseline": backtest.get("pooled_baseline")}
 
 
 def load_program(wh: Warehouse, day: date) -> Row | None:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 
+from successlink.models.drivers.deciles import Rate
+from successlink.models.drivers.study import DriverStudy
 from successlink.reports.charts import render_charts
 from successlink.reports.data import ReportData, Row
 from successlink.reports.figures import (
@@ -47,6 +49,13 @@ CHART_CAPTIONS = {
                         "they are predicted to bring from now on (cohort sBG with pooling "
                         "towards the channel; bars: 90% interval). Young affiliates sit on the "
                         "left; high dots there are the promising ones."),
+    "calibration": ("Churn model calibration",
+                    "Rolling-origin backtest of the churn model in use: accounts binned by "
+                    "predicted churn probability, the bin's mean prediction against the share "
+                    "that really churned. On the dashed line a 20% prediction means 20% churn."),
+    "lift": ("Churn model lift",
+             "The same bins: how many times the overall churn rate each bin of predicted risk "
+             "shows. A steep rise to the right means the riskiest accounts are found first."),
 }
 
 
@@ -230,6 +239,51 @@ def advocates_section(advocates: list[Row] | None, currency: str) -> str:
             "</section>")
 
 
+MILESTONES = [("Milestone in the first days", False), ("Reached by", True),
+              ("Stayed if reached", True), ("Stayed if not", True),
+              ("Difference (95%)", True)]
+BEHAVIOURS = [("Metric", False), ("Same story as", False), ("Rank correlation with churn", True),
+              ("Churn, lowest bin", True), ("Churn, highest bin", True)]
+
+
+def _stayed(rate: Rate) -> str:
+    return MISSING if rate.accounts == 0 else f"{rate.rate:.0%} (n={rate.accounts:,})"
+
+
+def drivers_section(study: DriverStudy | None, limit: int = 8) -> str:
+    """What customers who stay have in common: milestones and behaviours."""
+    head = '<section id="drivers"><h2>Success drivers</h2>'
+    if study is None:
+        return (f'{head}<p class="empty">Drivers were not computed for this report '
+                "(see <code>successlink drivers</code>).</p></section>")
+    milestones = [[e.milestone.label, share(e.reach_share), _stayed(e.reached),
+                   _stayed(e.not_reached),
+                   MISSING if e.difference != e.difference else
+                   f"{e.difference * 100:+.0f} pts ({e.low * 100:+.0f} to {e.high * 100:+.0f})"]
+                  for e in study.milestones[:limit]]
+    shown: set[str] = set()
+    behaviours = []
+    for d in study.metrics:
+        if d.metric in shown or d.churn_correlation != d.churn_correlation or not d.bins:
+            continue
+        group = study.group_of(d.metric)
+        shown.update(group)
+        behaviours.append([d.metric, ", ".join(m for m in group if m != d.metric) or MISSING,
+                           f"{d.churn_correlation:+.2f}", share(d.bins[0].churn.rate),
+                           share(d.bins[-1].churn.rate)])
+    return (f'{head}<p class="note">{study.onboarded.accounts:,} accounts whose first '
+            f"{study.onboarding_days} days ended by {study.origin}; "
+            f"{share(study.onboarded.rate)} were still customers {study.horizon_days} days "
+            "later. Milestones are ranked by the lower end of their difference's interval. "
+            "These are associations, not proof of cause.</p>"
+            f'{table(MILESTONES, milestones, empty="No milestone separates them yet.")}'
+            f'<p class="note">Behaviour of the {study.churn.accounts:,} customers of '
+            f"{study.origin}, and churn by {study.as_of}: one row per group of metrics that "
+            "say the same thing, strongest first.</p>"
+            f'{table(BEHAVIOURS, behaviours[:limit], empty="No behaviour measured.")}'
+            "</section>")
+
+
 def header(data: ReportData) -> str:
     """Title block: workspace, as-of day and currency."""
     return (f"<header><h1>SuccessLink report</h1><p class=\"meta\">Workspace "
@@ -244,7 +298,7 @@ def render_html(data: ReportData, charts: dict[str, str | None] | None = None) -
     drawn = render_charts(data) if charts is None else charts
     body = [header(data), program_section(figures, data.currency, data.program),
             leaderboard_section(data), channel_section(data), charts_section(drawn),
-            advocates_section(data.advocates, data.currency)]
+            drivers_section(data.drivers), advocates_section(data.advocates, data.currency)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>SuccessLink report {data.as_of}</title><style>{CSS}</style></head>"

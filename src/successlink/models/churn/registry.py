@@ -139,11 +139,29 @@ def latest_version(workspace: Path) -> str | None:
     return name if ok else None
 
 
-def usable_on(workspace: Path, day: date) -> SavedModel | None:
-    """The model to score `day` with: the latest one if its data ended by `day`, else the
+def version_usable_on(workspace: Path, day: date) -> str | None:
+    """The version to score `day` with: the latest one if its data ended by `day`, else the
     newest version whose data did (None: no model may be used for that day)."""
     latest = latest_version(workspace)
     if latest is not None and _data_end(latest) <= day:
-        return load(workspace, latest)
+        return latest
     fitting = [v for v in versions(workspace) if _data_end(v) <= day]
-    return load(workspace, fitting[-1]) if fitting else None
+    return fitting[-1] if fitting else None
+
+
+def usable_on(workspace: Path, day: date) -> SavedModel | None:
+    """The model to score `day` with (see `version_usable_on`)."""
+    version = version_usable_on(workspace, day)
+    return load(workspace, version) if version else None
+
+
+def metadata(workspace: Path, version: str) -> dict[str, Any]:
+    """A version's metadata only (its backtest figures), without loading the booster."""
+    folder = root(workspace) / version
+    try:
+        meta: dict[str, Any] = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"churn model {version} cannot be read: {exc}", where=str(folder),
+                          hint="Train again with `successlink train`, or delete the folder."
+                          ) from exc
+    return meta
