@@ -75,6 +75,9 @@ class Accounts:
     mrr: F
     health_score: F
     health_band: npt.NDArray[np.str_]
+    # Forecast P(still a customer at the retention age) for accounts too young to be judged
+    # (NaN otherwise); None when no forecast was made.
+    predicted_retention: F | None = None
 
     @property
     def size(self) -> int:
@@ -86,7 +89,8 @@ class Accounts:
 
     def take(self, mask: B) -> Accounts:
         """The accounts where `mask` is true."""
-        columns = {f.name: getattr(self, f.name)[mask] for f in fields(self) if f.name != "as_of"}
+        columns = {f.name: getattr(self, f.name)[mask] for f in fields(self)
+                   if f.name != "as_of" and getattr(self, f.name) is not None}
         return replace(self, **columns)
 
     def lifetime_days(self) -> F:
@@ -95,8 +99,10 @@ class Accounts:
         return np.asarray((end - self.started) / DAY, dtype=np.float64)
 
 
-def accounts_from(metrics: pa.Table, health: pa.Table | None, as_of: date) -> Accounts:
-    """Accounts that have started paying or trialing, with their health joined by account."""
+def accounts_from(metrics: pa.Table, health: pa.Table | None, as_of: date,
+                  predicted: pa.Table | None = None) -> Accounts:
+    """Accounts that have started paying or trialing, with their health joined by account
+    and, when given, the forecast retention of `account_predicted_ltv` (retention_at_age)."""
     started = pc.is_valid(metrics.column("first_started_at"))
     metrics = metrics.filter(started)
     score, band = _health_columns(metrics, health)
@@ -123,7 +129,17 @@ def accounts_from(metrics: pa.Table, health: pa.Table | None, as_of: date) -> Ac
         tickets_total=np.nan_to_num(_float(metrics, "tickets_total")),
         crc=np.nan_to_num(_float(metrics, "crc_minor")),
         mrr=np.nan_to_num(_float(metrics, "mrr_minor")), health_score=score, health_band=band,
+        predicted_retention=None if predicted is None else _joined(metrics, predicted,
+                                                                   "retention_at_age"),
     )
+
+
+def _joined(metrics: pa.Table, other: pa.Table, column: str) -> F:
+    """`other`'s float `column` aligned with the rows of `metrics` by account_id (NaN: none)."""
+    index = pc.index_in(metrics.column("account_id"),
+                        value_set=other.column("account_id").combine_chunks())
+    taken = pc.take(other.column(column).cast(pa.float64()), index)
+    return np.asarray(taken.fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _health_columns(metrics: pa.Table, health: pa.Table | None) -> tuple[F, npt.NDArray[np.str_]]:

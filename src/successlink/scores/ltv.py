@@ -40,6 +40,8 @@ from successlink.scores.snapshots import read_snapshot, replace_snapshot_arrow
 from successlink.warehouse.connect import Warehouse
 
 ACCOUNT_PREDICTED_LTV = "account_predicted_ltv"
+# The paid age at which the quality score judges retention (its RETENTION_DAYS).
+RETENTION_AGE_DAYS = 180.0
 SOURCE_PREDICTED_LTV = "source_predicted_ltv"
 
 F = npt.NDArray[np.float64]
@@ -169,6 +171,23 @@ def retention_ahead(book: Book, trees: dict[str, tuple[CohortTree, npt.NDArray[n
     return out
 
 
+def retention_at_age(book: Book, trees: dict[str, tuple[CohortTree, npt.NDArray[np.intp]]],
+                     age_days: float) -> F:
+    """P(still paying once `age_days` old, counted from the first payment) for running
+    accounts younger than that, from their cohort's curve given the renewals already made;
+    NaN for every other account (churned, old enough to be judged, or no curve)."""
+    out = np.full(book.size, np.nan)
+    for interval, (tree, rows) in trees.items():
+        period_days, slack = PERIODS[interval]
+        for key, local in tree.members().items():
+            at = rows[local]
+            at = at[~book.churned[at] & (book.duration_days[at] < age_days)]
+            m = renewals_made(book.duration_days[at], period_days, slack)
+            k = np.maximum(renewals_made(np.full(at.size, age_days), period_days, slack) - m, 0)
+            out[at] = survival_ahead(tree.fits[key].fit, m, k)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Valuation:
     """Per account of the book: predicted LTV (minor units), method, cohort label, early."""
@@ -181,6 +200,9 @@ class Valuation:
     renewals: npt.NDArray[np.int64]
     cohorts: list[CohortFit]
     discounts: list[float]
+    # P(still paying at RETENTION_AGE_DAYS of paid life) for running accounts younger than
+    # that, NaN otherwise: the forecast the quality score uses for books too young to judge.
+    retention_at_age: F
 
 
 def early_signals(wh: Warehouse, book: Book, rows: npt.NDArray[np.intp], as_of: date,
@@ -305,7 +327,8 @@ def value_book(wh: Warehouse, book: Book, as_of: date, options: LtvOptions,
                 cohorts.append(tree.fits[key])
                 discounts.append(discount)
     return Valuation(value, np.asarray(method, dtype=str), np.asarray(cohort, dtype=str),
-                     early, cohort_index, renewals, cohorts, discounts)
+                     early, cohort_index, renewals, cohorts, discounts,
+                     retention_at_age(book, trees, RETENTION_AGE_DAYS))
 
 
 def _deepest(tree: CohortTree, values: list[str]) -> tuple[str, ...]:
@@ -358,6 +381,8 @@ def account_table(book: Book, valuation: Valuation, as_of: date, currency: str) 
         "method": pa.array(valuation.method.tolist(), pa.string()),
         "cohort": pa.array(valuation.cohort.tolist(), pa.string()),
         "early": pa.array(valuation.early),
+        "retention_at_age": pa.array(valuation.retention_at_age, pa.float64(),
+                                     from_pandas=True),
     })
 
 

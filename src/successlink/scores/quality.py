@@ -20,6 +20,9 @@ from successlink.scores.cohorts import Accounts, F, Groups
 from successlink.stats.shrinkage import shrink_means, shrink_rates
 
 RETENTION_DAYS = 180
+# A forecast of a young account's retention counts as this much of an observed account: it
+# lets a young book show its promise without letting forecasts outvote what was seen.
+FORECAST_WEIGHT = 0.5
 MONTH_DAYS = 30.4375
 _Z90 = float(sps.norm.ppf(0.95))
 
@@ -88,8 +91,14 @@ def components(accounts: Accounts, groups: Groups) -> tuple[Component, ...]:
                             accounts.nps_category == "detractor",
                             accounts.nps_category == "passive"], [100.0, -100.0, 0.0], np.nan)
     health = np.where(accounts.active, accounts.health_score, np.nan)
+    kept, judged = groups.count(survived), groups.count(eligible)
+    if accounts.predicted_retention is not None:
+        p = accounts.predicted_retention
+        young = ~eligible & accounts.active & np.isfinite(p)
+        kept = kept + FORECAST_WEIGHT * groups.total(np.where(young, p, 0.0))
+        judged = judged + FORECAST_WEIGHT * groups.count(young)
     return (
-        _rate("retention", groups.count(survived), groups.count(eligible)),
+        _rate("retention", kept, judged),
         _mean("value", groups, monthly_value, None),
         _mean("health", groups, health, None),
         _mean("nps", groups, nps_points, None),

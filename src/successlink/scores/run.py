@@ -23,7 +23,12 @@ from successlink.metrics.program import crc_per_customer, logo_churn, revenue_re
 from successlink.scores.churn import CHURN_RISK, store_churn_risk
 from successlink.scores.cohorts import NEEDED, accounts_from
 from successlink.scores.forecasts import with_forecasts
-from successlink.scores.ltv import SOURCE_PREDICTED_LTV, LtvOptions, store_predicted_ltv
+from successlink.scores.ltv import (
+    ACCOUNT_PREDICTED_LTV,
+    SOURCE_PREDICTED_LTV,
+    LtvOptions,
+    store_predicted_ltv,
+)
 from successlink.scores.rollups import DAY_EVENT, DAY_USER, ensure_rollups
 from successlink.scores.scorecard import scorecards
 from successlink.scores.snapshots import read_snapshot, replace_snapshot, replace_snapshot_arrow
@@ -145,7 +150,9 @@ def run_score(wh: Warehouse, settings: Settings, as_of: date,
                               currency=settings.metrics.currency), churn=churn))
     progress(STEPS[6])
     accounts = accounts_from(stored.select(*NEEDED).to_pyarrow(),
-                             read_snapshot(wh, ACCOUNT_HEALTH, as_of).to_pyarrow(), as_of)
+                             read_snapshot(wh, ACCOUNT_HEALTH, as_of).to_pyarrow(), as_of,
+                             read_snapshot(wh, ACCOUNT_PREDICTED_LTV, as_of)
+                             .select("account_id", "retention_at_age").to_pyarrow())
     cards, curves = scorecards(accounts, as_of, settings.scorecard)
     cards = with_forecasts(
         cards, read_snapshot(wh, SOURCE_PREDICTED_LTV, as_of).to_pyarrow(), churn,
