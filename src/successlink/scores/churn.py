@@ -33,7 +33,7 @@ CHURN_RISK = "account_churn_risk"
 FROM_MODEL = "model"
 FROM_HEALTH = "health fallback"
 # Accounts explained per batch: leaf indices and contributions of a batch stay in memory.
-DRIVER_CHUNK = 250_000
+DRIVER_CHUNK = 200_000
 HEALTH_TO_RISK = {"red": "high", "yellow": "medium", "green": "low"}
 SCHEMA = pa.schema([
     ("as_of", pa.date32()), ("account_id", pa.string()), ("churn_probability", pa.float64()),
