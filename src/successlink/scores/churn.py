@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from successlink.config import Settings
 from successlink.models.churn.booster import path_contributions, path_tables
-from successlink.models.churn.drivers import top_drivers
+from successlink.models.churn.drivers import driver_texts
 from successlink.models.churn.features import SOURCE_COLUMNS, with_source_history
 from successlink.models.churn.labels import population
 from successlink.models.churn.registry import SavedModel, usable_on
@@ -33,7 +33,7 @@ CHURN_RISK = "account_churn_risk"
 FROM_MODEL = "model"
 FROM_HEALTH = "health fallback"
 # Accounts explained per batch: leaf indices and contributions of a batch stay in memory.
-DRIVER_CHUNK = 100_000
+DRIVER_CHUNK = 200_000
 HEALTH_TO_RISK = {"red": "high", "yellow": "medium", "green": "low"}
 SCHEMA = pa.schema([
     ("as_of", pa.date32()), ("account_id", pa.string()), ("churn_probability", pa.float64()),
@@ -44,10 +44,19 @@ SCHEMA = pa.schema([
 
 def risk_bands(p: npt.NDArray[np.float64], bands: Mapping[str, float]) -> list[str]:
     """Each probability's band: the band with the highest threshold it reaches, else low."""
-    out = np.full(p.shape, "low", dtype=object)
-    for name, low in sorted(bands.items(), key=lambda kv: kv[1]):
-        out[p >= low] = name
-    return [str(v) for v in out]
+    names, code = band_codes(p, bands)
+    return [names[i] for i in code.tolist()]
+
+
+def band_codes(p: npt.NDArray[np.float64], bands: Mapping[str, float]
+               ) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """`risk_bands` as positions in a short list of names: a million rows need no million
+    Python strings."""
+    ordered = sorted(bands.items(), key=lambda kv: kv[1])
+    code = np.zeros(p.shape, dtype=np.intp)
+    for i, (_, low) in enumerate(ordered, start=1):
+        code[p >= low] = i
+    return ["low", *(name for name, _ in ordered)], code
 
 
 def model_risk(metrics: pa.Table, saved: SavedModel, settings: Settings, as_of: date
@@ -59,27 +68,31 @@ def model_risk(metrics: pa.Table, saved: SavedModel, settings: Settings, as_of: 
     model = saved.model
     x = model.spec.matrix(rows)
     p = model.predict(x)
-    bands = risk_bands(p, settings.churn.bands)
+    names, code = band_codes(p, settings.churn.bands)
     n = rows.num_rows
-    drivers: list[str | None] = [None] * n
     k = settings.churn.drivers_per_account
-    explain = np.flatnonzero(np.isin(np.asarray(bands, dtype=object),
-                                     settings.churn.drivers_for_bands))
+    wanted = [i for i, name in enumerate(names) if name in settings.churn.drivers_for_bands]
+    explain = np.flatnonzero(np.isin(code, wanted))
+    # Row i's drivers are texts[at[i]]; -1: none (a band nobody acts on, or k = 0).
+    at = np.full(n, -1, dtype=np.intp)
+    texts: list[npt.NDArray[np.object_]] = []
     if k > 0 and explain.size:
         tables = path_tables(model.booster)
         for start in range(0, explain.size, DRIVER_CHUNK):  # bounded memory for big days
             chunk = explain[start:start + DRIVER_CHUNK]
             xs = x[chunk]
-            texts = top_drivers(path_contributions(model.booster, xs, model.threads, tables),
-                                xs, model.spec, k=k, currency=settings.metrics.currency)
-            for i, text in zip(chunk.tolist(), texts, strict=True):
-                drivers[i] = text
+            texts.append(driver_texts(path_contributions(model.booster, xs, model.threads,
+                                                         tables),
+                                      xs, model.spec, k=k, currency=settings.metrics.currency))
+        at[explain] = np.arange(explain.size)
+    words = pa.array(np.concatenate(texts) if texts else [], pa.string())
     return pa.Table.from_arrays([
-        pa.array([as_of] * n, pa.date32()), rows.column("account_id").combine_chunks(),
-        pa.array(p, pa.float64()), pa.array(bands, pa.string()),
-        pa.array([saved.horizon_days] * n, pa.int64()),
-        pa.array([saved.version] * n, pa.string()), pa.array([FROM_MODEL] * n, pa.string()),
-        pa.array(drivers, pa.string()),
+        pa.repeat(pa.scalar(as_of, pa.date32()), n), rows.column("account_id").combine_chunks(),
+        pa.array(p, pa.float64()), pa.array(names, pa.string()).take(pa.array(code)),
+        pa.repeat(pa.scalar(saved.horizon_days, pa.int64()), n),
+        pa.repeat(pa.scalar(saved.version, pa.string()), n),
+        pa.repeat(pa.scalar(FROM_MODEL, pa.string()), n),
+        words.take(pa.array(at, mask=at < 0)),
     ], schema=SCHEMA)
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from successlink.models.churn.booster import (
     BoosterParams,
@@ -14,8 +17,8 @@ from successlink.models.churn.booster import (
     shap_contributions,
 )
 from successlink.models.churn.calibration import logit
-from successlink.models.churn.drivers import describe_value, top_drivers
-from successlink.models.churn.features import FeatureSpec
+from successlink.models.churn.drivers import describe_value, top_drivers, top_drivers_reference
+from successlink.models.churn.features import FeatureSpec, learn_spec
 from successlink.models.churn.model import fit_model
 from tests.models.churn.fake import frame
 
@@ -81,3 +84,60 @@ def test_contributions_add_up_to_the_booster_log_odds() -> None:
         assert parts[has_failed, failed].min() > 0 > parts[~has_failed, failed].max()
     texts = top_drivers(path, x, model.spec, k=2)
     assert all(t.count("risk)") == 2 for t in texts)
+
+
+# Every feature the model can have, with vocabularies, for the bulk-versus-reference checks.
+FULL = learn_spec([pa.table({"plan_name": ["growth", "starter"], "interval": ["month", "year"],
+                             "channel": ["paid_search", "organic"]})])
+# Values where a printed number changes: halves (ties round to even), percents on a tie,
+# trends at the edge of "flat" and of "started"/"stopped", zero of either sign, missing
+# (never infinite: no feature can be, and the phrases themselves refuse it).
+EDGES = [-0.0, 0.0, 0.5, 1.0, 1.5, 2.5, 0.005, 0.015, 0.125, 0.335, 0.35, 0.995, 1e6 + 0.5,
+         -1.0, -0.5, -0.3, 0.0025 / 1.0025, -0.0025 / 0.9975, 0.999, 1e-9, 12_345.5,
+         math.nan, 3.0, 7.0, 99.5, 250_049.999]
+
+
+def _assert_bulk_matches_reference(contrib: np.ndarray, x: np.ndarray, spec: FeatureSpec,
+                                   k: int, currency: str = "USD") -> None:
+    bulk = top_drivers(contrib, x, spec, k=k, currency=currency)
+    reference = top_drivers_reference(contrib, x, spec, k=k, currency=currency)
+    assert bulk == reference
+
+
+def test_bulk_wording_matches_the_reference_on_a_small_model() -> None:
+    data = frame(seed=3, origins=3, n=400)
+    model = fit_model(data, BoosterParams(rounds=30, min_data_in_leaf=20), "platt")
+    x = data.matrix(model.spec)
+    x[::7, 3] = math.nan  # some missing values among the drivers too
+    contrib = path_contributions(model.booster, x, threads=1)
+    for k in (1, 2, 3, 5):
+        _assert_bulk_matches_reference(contrib, x, model.spec, k)
+    texts = top_drivers(contrib, x, model.spec, k=3)
+    assert sum(t.count("risk)") for t in texts) > 2 * len(texts)  # real sentences compared
+
+
+def test_bulk_wording_matches_the_reference_at_every_rounding_edge() -> None:
+    rng = np.random.default_rng(4)
+    n, f = 3000, len(FULL.names)
+    x = rng.choice(np.array(EDGES), size=(n, f))
+    noisy = rng.random((n, f)) < 0.3  # and some plain values in between
+    x[noisy] = rng.normal(0, 50, noisy.sum())
+    x[:, FULL.categorical_indices] = rng.choice([0.0, 1.0, 2.0, -1.0, math.nan], (n, 3))
+    # Sizes from a coarse grid: ties between features and contributions below the floor.
+    contrib = rng.choice([-0.5, -0.2, -0.01, -0.005, 0.0, 0.005, 0.01, 0.2, 0.5], (n, f + 1))
+    for k in (1, 3, 4):
+        _assert_bulk_matches_reference(contrib, x, FULL, k)
+    _assert_bulk_matches_reference(contrib, x, FULL, 3, currency="JPY")
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=False, width=64),
+                       min_size=1, max_size=30),
+       feature=st.integers(0, len(FULL.names) - 1), raises=st.booleans())
+def test_any_value_of_any_feature_reads_as_the_reference_says(
+        values: list[float], feature: int, raises: bool) -> None:
+    x = np.zeros((len(values), len(FULL.names)))
+    x[:, feature] = values
+    contrib = np.zeros((len(values), len(FULL.names) + 1))
+    contrib[:, feature] = 0.3 if raises else -0.3
+    _assert_bulk_matches_reference(contrib, x, FULL, 1)

@@ -137,14 +137,16 @@ def path_contributions(booster: lgb.Booster, x: Floats, threads: int,
     tables = tables or path_tables(booster)
     threads = 1 if len(x) < ONE_THREAD_BELOW_ROWS else threads
     leaves = np.asarray(booster.predict(x, pred_leaf=True, num_threads=threads))
-    by_tree = np.ascontiguousarray(leaves.reshape(len(x), -1).T, dtype=np.int32)
+    by_tree = np.ascontiguousarray(leaves.reshape(len(x), -1).T, dtype=np.intp)
     out = np.zeros((x.shape[1] + 1, len(x)))  # feature-major: each += is contiguous
     for t, (used, table) in enumerate(zip(tables.features, tables.values, strict=True)):
         if used.size == 0:
             continue
-        picked = table[by_tree[t]]
+        # Leaf-major table, so each feature's picked values come out contiguous too; the
+        # additions happen in the same order as before, so the sums are bit for bit the same.
+        picked = np.take(np.ascontiguousarray(table.T), by_tree[t], axis=1)
         for j, f in enumerate(used.tolist()):
-            out[f] += picked[:, j]
+            out[f] += picked[j]
     out[-1] = tables.bias
     result: Floats = out.T
     return result
