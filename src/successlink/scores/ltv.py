@@ -32,7 +32,12 @@ from successlink.models.clv.account_value import (
     risk_adjusted_payments,
     survival_ahead,
 )
-from successlink.models.clv.cohort_fits import CohortFit, CohortTree, fit_cohort_tree
+from successlink.models.clv.cohort_fits import (
+    CohortFit,
+    CohortTree,
+    fit_cohort_tree,
+    relative_risks,
+)
 from successlink.models.clv.early_value import EarlySignals, fit_early_value
 from successlink.models.clv.source_value import parameter_ratios, source_values
 from successlink.scores.rollups import DAY_EVENT
@@ -67,6 +72,9 @@ class LtvOptions:
     levels: tuple[str, ...] = ("channel", "affiliate_id")
     min_accounts: int = 20
     prior_weight: float = 10.0
+    # Carry each cohort's hazard ratio from the interval with the most churn observed (monthly
+    # plans, usually) into the priors of the others (see models.clv.cohort_fits).
+    borrow_across_intervals: bool = True
     early_days: int = 30
     early_window_days: int = 365
     churn_horizon_days: float = 90.0
@@ -133,23 +141,36 @@ def book_from(metrics: pa.Table, as_of: date) -> Book:
 
 
 def fit_book(book: Book, options: LtvOptions) -> dict[str, tuple[CohortTree, npt.NDArray[np.intp]]]:
-    """One cohort tree per billing interval: {interval: (tree, rows of the book in it)}."""
-    trees = {}
-    for interval, (period_days, slack) in PERIODS.items():
+    """One cohort tree per billing interval: {interval: (tree, rows of the book in it)}.
+
+    The interval with the most churn observed is fitted first; with
+    `options.borrow_across_intervals` its cohorts' hazard ratios to their parents shape the
+    priors of the same cohorts on the other intervals, whose own renewals are few.
+    """
+    candidates = {}
+    for interval in PERIODS:
         # Only accounts that paid: a lapsed trial never entered the renewal process.
         rows = np.flatnonzero((book.interval == interval) & book.paid)
-        if rows.size == 0 or not np.any(book.churned[rows]):
-            continue
+        if rows.size and np.any(book.churned[rows]):
+            candidates[interval] = rows
+    order = sorted(candidates, key=lambda i: -int(np.sum(book.churned[candidates[i]])))
+    trees: dict[str, tuple[CohortTree, npt.NDArray[np.intp]]] = {}
+    ratios: dict[tuple[str, ...], float] | None = None
+    for interval in order:
+        period_days, slack = PERIODS[interval]
+        rows = candidates[interval]
         levels = [(name, getattr(book, name)[rows]) for name in options.levels]
         try:
             tree = fit_cohort_tree(book.duration_days[rows], book.churned[rows], levels,
                                    period_days=period_days, slack_days=slack,
                                    min_accounts=options.min_accounts,
-                                   prior_weight=options.prior_weight)
+                                   prior_weight=options.prior_weight, relative_risk=ratios)
         except ValueError:
             continue  # no churn and renewals to learn from in this interval
         trees[interval] = (tree, rows)
-    return trees
+        if ratios is None and options.borrow_across_intervals:
+            ratios = relative_risks(tree, DAYS_PER_YEAR)
+    return {interval: trees[interval] for interval in PERIODS if interval in trees}
 
 
 def retention_ahead(book: Book, trees: dict[str, tuple[CohortTree, npt.NDArray[np.intp]]],

@@ -12,7 +12,8 @@ fitted, a cohort simply uses its parent's fit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,12 +83,16 @@ def fit_cohort_tree(
     slack_days: float = 0.0,
     min_accounts: int = 30,
     prior_weight: float = 100.0,
+    relative_risk: Mapping[tuple[str, ...], float] | None = None,
 ) -> CohortTree:
     """Fit the root and every cohort of `levels` (name, per-account value) top-down.
 
     An empty value ("") at a level means the account has no such cohort (e.g. no affiliate):
     it stays in its parent's cohort and the deeper levels are skipped for it.
+    `relative_risk` maps a cohort key to its hazard ratio to its parent, learnt elsewhere
+    (see the module docstring); a cohort it names borrows its parent's curve tilted by it.
     """
+    ratios = relative_risk or {}
     days = np.asarray(duration_days, dtype=np.float64)
     gone = np.asarray(churned, dtype=bool)
     values = [np.asarray(v, dtype=str) for _, v in levels]
@@ -118,7 +123,11 @@ def fit_cohort_tree(
                     continue
                 child = members[inverse == g]
                 child_key = (*key, str(value))
-                fits[child_key] = _child_fit(child_key, counts_of(child), parent,
+                prior = parent
+                if child_key in ratios:
+                    prior = CohortFit(key, tilted(parent.fit, ratios[child_key]),
+                                      parent.accounts, parent.source, parent.log_cov)
+                fits[child_key] = _child_fit(child_key, counts_of(child), prior,
                                              child.size, min_accounts, prior_weight)
                 for i in child:
                     account_key[i] = child_key
@@ -137,3 +146,38 @@ def _child_fit(key: tuple[str, ...], counts: SurvivalCounts, parent: CohortFit, 
         return CohortFit(key, parent.fit, size, PARENT, parent.log_cov)
     cov = log_parameter_covariance(fit, counts, prior=parent.fit, prior_weight=prior_weight)
     return CohortFit(key, fit, size, POOLED, cov)
+
+
+def tilted(fit: SbgFit, ratio: float) -> SbgFit:
+    """`fit` with churn scaled by a hazard ratio: first-period survival S(1) ** ratio.
+
+    alpha (how unequal the customers are) is kept and beta moved so that
+    beta / (alpha + beta) = S(1) ** ratio; a ratio of 1 returns `fit` itself.
+    """
+    if ratio == 1.0 or not math.isfinite(ratio) or ratio <= 0:
+        return fit
+    kept = float(fit.survival(1)) ** ratio
+    kept = min(max(kept, 1e-9), 1.0 - 1e-9)
+    beta = fit.alpha * kept / (1.0 - kept)
+    return SbgFit(fit.alpha, beta, fit.log_likelihood, fit.periods, fit.period_days,
+                  fit.n_customers)
+
+
+def relative_risks(tree: CohortTree, horizon_days: float, *, low: float = 0.2,
+                   high: float = 5.0) -> dict[tuple[str, ...], float]:
+    """Each cohort's hazard ratio to its parent over `horizon_days`: log S / log S_parent.
+
+    Read off the fitted (already pooled) curves, so a small cohort's ratio is shrunk toward
+    1 with its curve; clipped to [low, high] so one odd cohort cannot run away.
+    """
+    periods = max(round(horizon_days / next(iter(tree.fits.values())).fit.period_days), 1)
+    out: dict[tuple[str, ...], float] = {}
+    for key, cohort in tree.fits.items():
+        if not key:
+            continue
+        own = float(cohort.fit.survival(periods))
+        parent = float(tree.fits[key[:-1]].fit.survival(periods))
+        if not (0.0 < own < 1.0 and 0.0 < parent < 1.0):
+            continue
+        out[key] = min(max(math.log(own) / math.log(parent), low), high)
+    return out

@@ -328,15 +328,20 @@ def fit_sbg_censored(
 ) -> SbgFit:
     """Fit alpha and beta to right-censored counts, optionally pulled toward a parent cohort.
 
-    With `prior`, `prior_weight` pseudo-customers who follow the prior's curve for as long as
-    the longest-observed real customer are added to the data: their expected losses
-    prior_weight x P(T = t) and survivors prior_weight x S(T_max). A cohort much larger than
-    `prior_weight` keeps its own curve; a small one is shrunk toward its parent's. It is a
-    penalised likelihood, so the log-likelihood stored is that of the real customers alone.
+    With `prior`, `prior_weight` pseudo-customers who follow the prior's curve are added to
+    the data: their expected losses prior_weight x P(T = t) and survivors
+    prior_weight x S(T_max), over the longer of the cohort's and the prior's own observation
+    windows. A cohort much larger than `prior_weight` keeps its own curve; a small one is
+    shrunk toward its parent's. The pseudo-customers reach as far as the parent's data so that
+    a young cohort (an affiliate who joined two months ago) does not extrapolate its tail
+    from two periods alone: beyond its window it keeps its parent's shape. It is a penalised
+    likelihood, so the log-likelihood stored is that of the real customers alone.
     """
     if prior_weight < 0 or not math.isfinite(prior_weight):
         raise ValueError(f"prior_weight must be >= 0, got {prior_weight}")
     horizon = max(counts.periods, 1)
+    if prior is not None and prior_weight > 0:
+        horizon = max(horizon, prior.periods)
     lost = np.zeros(horizon)
     lost[: len(counts.lost)] = counts.lost
     censored = np.zeros(horizon + 1)
