@@ -131,6 +131,7 @@ def test_duckdb_and_postgres_score_the_same_world_identically(
     pg_wh = Warehouse(_new_url(pg))
     for table, key in (("account_metrics", ["account_id"]), ("account_health", ["account_id"]),
                        ("account_health_components", ["account_id", "measure"]),
+                       ("account_predicted_ltv", ["account_id"]),
                        ("source_scorecards", ["source_kind", "source_id"])):
         left, right = _rows(duck_wh, table, key), _rows(pg_wh, table, key)
         assert len(left) == len(right) > 0, table

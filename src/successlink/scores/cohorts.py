@@ -104,7 +104,9 @@ def accounts_from(metrics: pa.Table, health: pa.Table | None, as_of: date,
     """Accounts that have started paying or trialing, with their health joined by account
     and, when given, the forecast retention of `account_predicted_ltv` (retention_at_age)."""
     started = pc.is_valid(metrics.column("first_started_at"))
-    metrics = metrics.filter(started)
+    # Sorted: backends return rows in any order, and float sums (fractional forecast counts
+    # in the shrinkage fits) must not depend on it.
+    metrics = metrics.filter(started).sort_by("account_id")
     score, band = _health_columns(metrics, health)
     churned = _instant(metrics, "churned_at")
     churned = np.where(churned == np.datetime64(np.iinfo(np.int64).min, "us"),
