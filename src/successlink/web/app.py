@@ -3,7 +3,7 @@ synchronous); every response that acknowledges something is sent after its commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,48 +107,45 @@ def create_app(config: ServiceConfig) -> Starlette:
         found = await run_in_threadpool(click, _visit(request, body["code"], referer))
         return JSONResponse({"click_id": found[0] if found else None}, headers=cors)
 
-    async def track_lead(request: Request) -> Response:
-        body = await _json(request)
-        if body is None:
-            return _error(422, "send a JSON object")
-        try:
-            return await run_in_threadpool(lead, request.headers.get("authorization"), body)
-        except LeadError as exc:
-            return _error(422, str(exc))
+    def admin_route(what: str, record: Callable[[Session, dict[str, Any]], Response]
+                    ) -> Callable[[Request], Awaitable[Response]]:
+        """A server-to-server POST: a JSON object, an admin key, then `record` in one
+        transaction (a bad body is a 422 naming what is wrong)."""
+        def run(authorization: str | None, body: dict[str, Any]) -> Response:
+            with Session(config.engine) as s, s.begin():
+                caller = authenticate(s, authorization)
+                if caller is None:
+                    return _error(401, "send an admin API key: Authorization: Bearer "
+                                       "sl_admin_...")
+                if caller.scope != "admin":
+                    return _error(403, f"only an admin key may record {what}")
+                return record(s, body)
 
-    def lead(authorization: str | None, body: dict[str, Any]) -> Response:
-        with Session(config.engine) as s, s.begin():
-            caller = authenticate(s, authorization)
-            if caller is None:
-                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
-            if caller.scope != "admin":
-                return _error(403, "only an admin key may record leads")
-            found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
-                                     external_id=_text(body, "customer_external_id"),
-                                     email=_text(body, "email"), at=config.clock())
-            return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
-                                status_code=201 if new else 200)
+        async def endpoint(request: Request) -> Response:
+            body = await _json(request)
+            if body is None:
+                return _error(422, "send a JSON object")
+            try:
+                return await run_in_threadpool(run, request.headers.get("authorization"), body)
+            except LeadError as exc:
+                return _error(422, str(exc))
 
-    async def track_sale(request: Request) -> Response:
-        body = await _json(request)
-        if body is None:
-            return _error(422, "send a JSON object")
-        try:
-            return await run_in_threadpool(sale, request.headers.get("authorization"), body)
-        except LeadError as exc:
-            return _error(422, str(exc))
+        return endpoint
 
-    def sale(authorization: str | None, body: dict[str, Any]) -> Response:
-        with Session(config.engine) as s, s.begin():
-            caller = authenticate(s, authorization)
-            if caller is None:
-                return _error(401, "send an admin API key: Authorization: Bearer sl_admin_...")
-            if caller.scope != "admin":
-                return _error(403, "only an admin key may record sales")
-            changes = sale_changes(body, config.clock())
-            record_changes(s, changes, webhook_settings, config.clock())
-            return JSONResponse({"sale_id": body["sale_id"], "recorded": True},
-                                status_code=201)
+    def lead(s: Session, body: dict[str, Any]) -> Response:
+        found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
+                                 external_id=_text(body, "customer_external_id"),
+                                 email=_text(body, "email"), at=config.clock())
+        return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
+                            status_code=201 if new else 200)
+
+    def sale(s: Session, body: dict[str, Any]) -> Response:
+        changes = sale_changes(body, config.clock())
+        record_changes(s, changes, webhook_settings, config.clock())
+        return JSONResponse({"sale_id": body["sale_id"], "recorded": True}, status_code=201)
+
+    track_lead = admin_route("leads", lead)
+    track_sale = admin_route("sales", sale)
 
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
