@@ -1,10 +1,11 @@
-"""`successlink ledger settle|show` and `successlink payouts run|list|mark-paid`."""
+"""`successlink ledger settle|show` and `successlink payouts run|list|export|mark-paid`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,8 @@ from successlink.program.books import (
     settle_all,
     stored_balances,
 )
+from successlink.program.exports import FORMATS, payment_file
+from successlink.program.payout_runs import payout_lines
 from successlink.store.connect import open_store
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout
@@ -137,3 +140,36 @@ def mark_paid_command(
         row = mark_paid(s, payout, reference, utc_now())
         state.console.print(f"payout {row.id} marked paid "
                             f"({Money(row.amount_minor, row.currency).format()}).")
+
+
+@payouts_app.command("export")
+def export(
+    ctx: typer.Context,
+    run_or_id: Annotated[str, typer.Argument(
+        metavar="PAYOUT_RUN_OR_ID", help="A payout run id, or one payout id (see `payouts "
+        "list`).")],
+    fmt: Annotated[str, typer.Option("--format", help="paypal (PayPal Payouts web upload) "
+                                     "or wise (Wise batch payment).")],
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+    currency: Annotated[str | None, typer.Option(
+        help="Only payouts in this currency (a file holds one).")] = None,
+) -> None:
+    """Write the pending payouts paid by FORMAT to a payment file; the rest are listed with
+    the reason. Nothing is marked paid: upload the file, then `payouts mark-paid`."""
+    state: AppContext = ctx.obj
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}", hint=f"Choose {' or '.join(FORMATS)}.")
+    with _session(state) as s:
+        lines = payout_lines(s, run_or_id)
+    result = payment_file(lines, fmt, currency=currency)
+    for skip in result.skipped:
+        state.console.print(f"skipped payout {skip.payout_id} ({skip.affiliate_id}): "
+                            f"{skip.reason}", highlight=False)
+    if not result.exported:
+        raise ConfigError(f"no payout of {run_or_id!r} can go in a {fmt} file; no file "
+                          "written", hint="Fix the reasons above and export again.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.write(out)
+    total = Money(result.total_minor, result.exported[0].currency).format()
+    state.console.print(f"Wrote {len(result.exported)} payout(s), {total}, to {out} "
+                        f"({fmt}); {len(result.skipped)} skipped.", highlight=False)
