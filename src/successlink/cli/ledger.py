@@ -26,6 +26,7 @@ from successlink.program.books import (
 )
 from successlink.program.exports import FORMATS, payment_file
 from successlink.program.payout_runs import payout_lines
+from successlink.program.terms_store import load_terms
 from successlink.store.connect import open_store
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout
@@ -52,7 +53,8 @@ def settle(ctx: typer.Context) -> None:
     state: AppContext = ctx.obj
     now = utc_now() - timedelta(minutes=state.settings.program.settle_delay_minutes)
     with _session(state) as s, s.begin():
-        entries = settle_all(s, load_plans(s), now, state.settings.program.default_plan)
+        default_plan = load_terms(s, state.settings.program).default_plan
+        entries = settle_all(s, load_plans(s), now, default_plan)
     kinds = {k: sum(1 for e in entries if e.kind == k) for k in sorted({e.kind for e in entries})}
     listed = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "nothing new"
     state.console.print(f"Settled up to {now:%Y-%m-%d %H:%M} UTC: {listed}.")
@@ -93,19 +95,21 @@ def show(
 def run(
     ctx: typer.Context,
     minimum: Annotated[str | None, typer.Option(
-        help="Smallest payout in major units (default: program.min_payout).")] = None,
+        help="Smallest payout in major units (default: the program's min_payout).")] = None,
 ) -> None:
-    """Create pending payouts of every active affiliate's unpaid vested money."""
+    """Create pending payouts of every active affiliate's unpaid vested money that vested at
+    least the program's hold_days ago."""
     state: AppContext = ctx.obj
     now = utc_now()
-    amount = minimum or state.settings.program.min_payout
     with _session(state) as s, s.begin():
+        terms = load_terms(s, state.settings.program)
         currencies = {c for (_, c) in stored_balances(s)}
         try:
-            floor = {c: decimal_to_minor(amount, c) for c in currencies}
+            floor = {c: decimal_to_minor(minimum, c) if minimum else terms.minimum_minor(c)
+                     for c in currencies}
         except MoneyError as exc:
-            raise ConfigError(f"minimum {amount!r}: {exc}") from exc
-        payouts = run_payouts(s, f"{now:%Y%m%dT%H%M%S}", floor, now)
+            raise ConfigError(f"minimum {minimum!r}: {exc}") from exc
+        payouts = run_payouts(s, f"{now:%Y%m%dT%H%M%S}", floor, now, terms.hold)
         for p in payouts:
             state.console.print(f"payout {p.id}: {p.affiliate_id} "
                                 f"{Money(p.amount_minor, p.currency).format()} by {p.method}")
@@ -161,7 +165,8 @@ def export(
         raise ConfigError(f"unknown format {fmt!r}", hint=f"Choose {' or '.join(FORMATS)}.")
     with _session(state) as s:
         lines = payout_lines(s, run_or_id)
-    result = payment_file(lines, fmt, currency=currency)
+        name = load_terms(s, state.settings.program).name
+    result = payment_file(lines, fmt, currency=currency, program_name=name)
     for skip in result.skipped:
         state.console.print(f"skipped payout {skip.payout_id} ({skip.affiliate_id}): "
                             f"{skip.reason}", highlight=False)
