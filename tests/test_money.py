@@ -5,6 +5,7 @@ from successlink.money import (
     MoneyError,
     decimal_to_minor,
     minor_exponent,
+    minor_to_decimal,
     normalise_currency,
 )
 
@@ -37,3 +38,11 @@ def test_money_adds_only_same_currency_and_formats():
         Money(1, "USD") + Money(1, "EUR")
     with pytest.raises(MoneyError):
         Money(1.5, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("minor", "currency", "text"), [
+    (1250, "USD", "12.50"), (5, "EUR", "0.05"), (1250, "JPY", "1250"), (1250, "KWD", "1.250"),
+    (-300, "USD", "-3.00"), (0, "BHD", "0.000")])
+def test_minor_to_decimal_writes_exactly_the_currency_digits(minor, currency, text):
+    assert minor_to_decimal(minor, currency) == text
+    assert decimal_to_minor(text, currency) == minor  # and reads back to the same amount

@@ -67,6 +67,14 @@ def decimal_to_minor(amount: object, currency: str) -> int:
     return int(scaled)
 
 
+def minor_to_decimal(amount_minor: int, currency: str) -> str:
+    """Minor units as a plain major-unit decimal string with exactly the currency's digits
+    ("1250" USD -> "12.50", JPY -> "1250", KWD "1.250"): what payment files expect, with no
+    float ever in between."""
+    exp = minor_exponent(currency)
+    return f"{Decimal(amount_minor).scaleb(-exp):.{exp}f}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount: integer minor units plus ISO currency."""
@@ -89,6 +97,4 @@ class Money:
 
     def format(self) -> str:
         """Human form, e.g. '12.50 EUR'."""
-        exp = minor_exponent(self.currency)
-        major = Decimal(self.amount_minor).scaleb(-exp)
-        return f"{major:.{exp}f} {self.currency}"
+        return f"{minor_to_decimal(self.amount_minor, self.currency)} {self.currency}"

@@ -158,3 +158,75 @@ def test_plans_simulate_prints_and_writes_csv(workspace: Path) -> None:
                                 "soon")[1]
     code, out = _run(workspace, "plans", "simulate", str(candidate), "--since", "2999-01-01")
     assert code == 0 and "aff_1" not in out
+
+
+def _set_details(workspace: Path, affiliate: str, **details: str) -> None:
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s, s.begin():
+        row = s.get(Affiliate, affiliate)
+        assert row is not None
+        row.payout_details = dict(details)
+    engine.dispose()
+
+
+def test_export_then_mark_paid_then_a_new_run_pays_only_new_entries(workspace: Path) -> None:
+    from sqlalchemy import select
+
+    from successlink.store.ledger import LedgerEntry
+    from successlink.store.payouts import Payout, PayoutItem
+
+    assert _run(workspace, "ledger", "settle")[0] == 0
+    code, out = _run(workspace, "payouts", "run", "--minimum", "20.00")
+    assert code == 0 and "payout 1: aff_1 20.10 USD by paypal" in out
+    target = workspace / "out" / "paypal.csv"
+    # the fixture's affiliate has no payout details: named, nothing written
+    code, out = _run(workspace, "payouts", "export", "1", "--format", "paypal", "--out",
+                     str(target))
+    assert code != 0 and "aff_1 has no PayPal recipient" in out and not target.exists()
+    _set_details(workspace, "aff_1", email="ada@pay.example")
+    run = ["payouts", "export", "1", "--format", "paypal", "--out", str(target)]
+    code, out = _run(workspace, *run)
+    assert code == 0 and "Wrote 1 payout(s), 20.10 USD" in out
+    first = target.read_bytes()
+    assert first == (b"ada@pay.example,20.10,USD,aff_1,"
+                     b"SuccessLink commissions: payout 1,PAYPAL\r\n")
+    assert _run(workspace, *run)[0] == 0 and target.read_bytes() == first  # safe to repeat
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s:
+        run_id = s.scalars(select(Payout.run_id)).one()
+    engine.dispose()
+    by_run = workspace / "by-run.csv"
+    assert _run(workspace, "payouts", "export", run_id, "--format", "paypal", "--out",
+                str(by_run))[0] == 0 and by_run.read_bytes() == first
+    code, out = _run(workspace, "payouts", "export", "nope", "--format", "paypal", "--out",
+                     str(by_run))
+    assert code != 0 and "no payout run or payout 'nope'" in out
+    code, out = _run(workspace, "payouts", "export", "1", "--format", "wise", "--out",
+                     str(workspace / "wise.csv"))
+    assert code != 0 and "paid by paypal, not wise" in out
+    assert _run(workspace, "payouts", "mark-paid", "1", "--reference", "PP-1")[0] == 0
+    code, out = _run(workspace, *run)
+    assert code != 0 and "already paid (reference PP-1)" in out
+
+    # a second sale vests; the next run pays only its entries, never the paid ones again
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    paid = utc_now() - timedelta(days=100)
+    with Session(engine) as s, s.begin():
+        s.add(Sale(id="in_2", customer_id=1, charge_id=None, payment_intent_id=None,
+                   amount_minor=10_000, currency="USD", paid_at=paid, product_id=None,
+                   price_id=None, billing_reason="subscription_cycle"))
+    engine.dispose()
+    assert _run(workspace, "ledger", "settle")[0] == 0
+    code, out = _run(workspace, "payouts", "run", "--minimum", "0.01")
+    # recurring 20% of 100.00 = 20.00 in tranches 6.80 / 6.60 / 6.60; two have vested
+    assert code == 0 and "payout 2: aff_1 13.40 USD by paypal" in out
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s:
+        items = s.execute(select(PayoutItem.payout_id, LedgerEntry.sale_id)
+                          .join(LedgerEntry, LedgerEntry.id == PayoutItem.entry_id)).all()
+    engine.dispose()
+    assert {sale for payout, sale in items if payout == 1} == {"in_1"}
+    assert {sale for payout, sale in items if payout == 2} == {"in_2"}
+    code, out = _run(workspace, "payouts", "export", "2", "--format", "paypal", "--out",
+                     str(target))
+    assert code == 0 and target.read_bytes().startswith(b"ada@pay.example,13.40,USD,aff_1,")

@@ -45,3 +45,30 @@ def test_sqlite_store_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None
         assert con.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert con.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     engine.dispose()
+
+
+def test_0003_gives_an_existing_program_row_the_former_fraud_thresholds(store_url: str) -> None:
+    """Before 0003 the checks used 20 clicks in 60 minutes and 14 days; a stored program keeps
+    exactly those after the upgrade, and the downgrade drops the columns again."""
+    from successlink.store.migrate import downgrade
+
+    engine = open_store(store_url)
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as con:
+            con.execute(text(
+                "INSERT INTO program_settings (id, name, currency, cookie_days, attribution, "
+                "hold_days, min_payout_minor, allowed_domains, fallback_url, updated_at) "
+                "VALUES (1, 'p', 'USD', 30, 'first_click', 0, 5000, '[]', 'https://a.test/', "
+                "'2026-01-01 00:00:00')"))
+        upgrade(engine)
+        with engine.connect() as con:
+            row = con.execute(text(
+                "SELECT fraud_flood_clicks, fraud_flood_window_minutes, fraud_early_days, "
+                "fraud_disposable_domains FROM program_settings")).one()
+        assert tuple(row[:3]) == (20, 60, 14) and row[3] in ("[]", [])
+        downgrade(engine, "0002")
+        columns = {c["name"] for c in inspect(engine).get_columns("program_settings")}
+        assert "fraud_flood_clicks" not in columns and "hold_days" in columns
+    finally:
+        engine.dispose()

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from successlink.cli.context import AppContext
 from successlink.errors import ConfigError
+from successlink.program.terms_store import load_terms
 from successlink.store.affiliates import AFFILIATE_STATUSES, PAYOUT_METHODS, Affiliate
 from successlink.store.connect import open_store
 from successlink.store.tracking import Link
@@ -119,14 +119,14 @@ def create_link(
 ) -> None:
     """Create a tracked link: /r/CODE redirects to DESTINATION and records the click."""
     state: AppContext = ctx.obj
-    program = state.settings.program
-    domains = program.allowed_domains or ([_host(program.fallback_url)]
-                                          if program.fallback_url else [])
-    if not allowed(destination, [d for d in domains if d]):
+    with _session(state) as s:
+        domains = load_terms(s, state.settings.program).domains
+    if not allowed(destination, domains):
         listed = ", ".join(domains) or "none set"
         raise ConfigError(f"{destination!r} is not on an allowed domain ({listed})",
-                          hint="Set allowed_domains in the program section of "
-                               "successlink.toml; links never redirect elsewhere.")
+                          hint="Add its domain with `successlink program set allowed_domains "
+                               "a.com,b.com` (or allowed_domains in the program section of "
+                               "successlink.toml); links never redirect elsewhere.")
     code = code or secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
     if not _CODE.match(code):
         raise ConfigError(f"code {code!r} is not valid", hint="Use 1-64 letters, digits, _ or -.")
@@ -140,7 +140,3 @@ def create_link(
     except IntegrityError as exc:
         raise ConfigError(f"the code {code!r} is taken", hint="Pick another --code.") from exc
     state.console.print(f"Link /r/{code} -> {destination} for {affiliate_id}")
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""

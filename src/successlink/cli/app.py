@@ -21,6 +21,7 @@ from successlink.cli import (
     keys,
     ledger,
     plans,
+    program,
     rejects,
     report,
     score,
@@ -60,6 +61,7 @@ app.command("sync")(sync.sync)
 app.add_typer(affiliates.affiliates_app, name="affiliates")
 app.add_typer(affiliates.links_app, name="links")
 app.add_typer(plans.app, name="plans")
+app.add_typer(program.app, name="program")
 app.add_typer(ledger.ledger_app, name="ledger")
 app.add_typer(ledger.payouts_app, name="payouts")
 app.add_typer(fraud.app, name="fraud")

@@ -1,10 +1,11 @@
-"""`successlink ledger settle|show` and `successlink payouts run|list|mark-paid`."""
+"""`successlink ledger settle|show` and `successlink payouts run|list|export|mark-paid`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,9 @@ from successlink.program.books import (
     settle_all,
     stored_balances,
 )
+from successlink.program.exports import FORMATS, payment_file
+from successlink.program.payout_runs import payout_lines
+from successlink.program.terms_store import load_terms
 from successlink.store.connect import open_store
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout
@@ -49,7 +53,8 @@ def settle(ctx: typer.Context) -> None:
     state: AppContext = ctx.obj
     now = utc_now() - timedelta(minutes=state.settings.program.settle_delay_minutes)
     with _session(state) as s, s.begin():
-        entries = settle_all(s, load_plans(s), now, state.settings.program.default_plan)
+        default_plan = load_terms(s, state.settings.program).default_plan
+        entries = settle_all(s, load_plans(s), now, default_plan)
     kinds = {k: sum(1 for e in entries if e.kind == k) for k in sorted({e.kind for e in entries})}
     listed = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "nothing new"
     state.console.print(f"Settled up to {now:%Y-%m-%d %H:%M} UTC: {listed}.")
@@ -90,19 +95,21 @@ def show(
 def run(
     ctx: typer.Context,
     minimum: Annotated[str | None, typer.Option(
-        help="Smallest payout in major units (default: program.min_payout).")] = None,
+        help="Smallest payout in major units (default: the program's min_payout).")] = None,
 ) -> None:
-    """Create pending payouts of every active affiliate's unpaid vested money."""
+    """Create pending payouts of every active affiliate's unpaid vested money that vested at
+    least the program's hold_days ago."""
     state: AppContext = ctx.obj
     now = utc_now()
-    amount = minimum or state.settings.program.min_payout
     with _session(state) as s, s.begin():
+        terms = load_terms(s, state.settings.program)
         currencies = {c for (_, c) in stored_balances(s)}
         try:
-            floor = {c: decimal_to_minor(amount, c) for c in currencies}
+            floor = {c: decimal_to_minor(minimum, c) if minimum else terms.minimum_minor(c)
+                     for c in currencies}
         except MoneyError as exc:
-            raise ConfigError(f"minimum {amount!r}: {exc}") from exc
-        payouts = run_payouts(s, f"{now:%Y%m%dT%H%M%S}", floor, now)
+            raise ConfigError(f"minimum {minimum!r}: {exc}") from exc
+        payouts = run_payouts(s, f"{now:%Y%m%dT%H%M%S}", floor, now, terms.hold)
         for p in payouts:
             state.console.print(f"payout {p.id}: {p.affiliate_id} "
                                 f"{Money(p.amount_minor, p.currency).format()} by {p.method}")
@@ -137,3 +144,37 @@ def mark_paid_command(
         row = mark_paid(s, payout, reference, utc_now())
         state.console.print(f"payout {row.id} marked paid "
                             f"({Money(row.amount_minor, row.currency).format()}).")
+
+
+@payouts_app.command("export")
+def export(
+    ctx: typer.Context,
+    run_or_id: Annotated[str, typer.Argument(
+        metavar="PAYOUT_RUN_OR_ID", help="A payout run id, or one payout id (see `payouts "
+        "list`).")],
+    fmt: Annotated[str, typer.Option("--format", help="paypal (PayPal Payouts web upload) "
+                                     "or wise (Wise batch payment).")],
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+    currency: Annotated[str | None, typer.Option(
+        help="Only payouts in this currency (a file holds one).")] = None,
+) -> None:
+    """Write the pending payouts paid by FORMAT to a payment file; the rest are listed with
+    the reason. Nothing is marked paid: upload the file, then `payouts mark-paid`."""
+    state: AppContext = ctx.obj
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}", hint=f"Choose {' or '.join(FORMATS)}.")
+    with _session(state) as s:
+        lines = payout_lines(s, run_or_id)
+        name = load_terms(s, state.settings.program).name
+    result = payment_file(lines, fmt, currency=currency, program_name=name)
+    for skip in result.skipped:
+        state.console.print(f"skipped payout {skip.payout_id} ({skip.affiliate_id}): "
+                            f"{skip.reason}", highlight=False)
+    if not result.exported:
+        raise ConfigError(f"no payout of {run_or_id!r} can go in a {fmt} file; no file "
+                          "written", hint="Fix the reasons above and export again.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.write(out)
+    total = Money(result.total_minor, result.exported[0].currency).format()
+    state.console.print(f"Wrote {len(result.exported)} payout(s), {total}, to {out} "
+                        f"({fmt}); {len(result.skipped)} skipped.", highlight=False)

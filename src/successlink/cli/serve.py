@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import Engine
@@ -14,36 +13,34 @@ from successlink.cli.context import AppContext
 from successlink.config import Settings
 from successlink.errors import ConfigError
 from successlink.program.books import load_plans
+from successlink.program.terms_store import load_terms
 from successlink.store.connect import open_store
 from successlink.store.migrate import current_revision, head_revision
-from successlink.store.program import Program
 from successlink.web.app import ServiceConfig, create_app
 
 
 def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
-    """The service's settings: the program row in the app store when there is one, else the
-    [program] section of the workspace settings."""
+    """The service's settings: the program's terms (the program row in the app store when
+    there is one, else the [program] section of the workspace settings)."""
     if current_revision(engine) != head_revision():
         raise ConfigError("the app store is not at the newest schema",
                           hint="Run `successlink db upgrade` first.")
     program = settings.program
     with Session(engine) as s:
-        row = s.get(Program, 1)
+        terms = load_terms(s, program)
         plans = load_plans(s)
-    fallback = row.fallback_url if row else program.fallback_url
-    if not fallback:
+    if not terms.fallback_url:
         raise ConfigError("no fallback URL for unknown links",
-                          hint="Set fallback_url (your home page) in the program section of "
-                               "successlink.toml, or SUCCESSLINK_PROGRAM__FALLBACK_URL.")
-    domains = (row.allowed_domains if row else program.allowed_domains) or \
-        [str(urlsplit(fallback).hostname)]
+                          hint="Set it with `successlink program set fallback_url URL` (your "
+                               "home page), or fallback_url in the program section of "
+                               "successlink.toml.")
     return ServiceConfig(
-        engine=engine, plans=plans, fallback_url=fallback, allowed_domains=domains,
-        cookie_days=row.cookie_days if row else program.cookie_days,
+        engine=engine, plans=plans, fallback_url=terms.fallback_url,
+        allowed_domains=terms.domains, cookie_days=terms.cookie_days,
         webhook_secrets=program.stripe_webhook_secrets,
         webhook_tolerance_seconds=program.webhook_tolerance_seconds or None,
         settle_delay=timedelta(minutes=program.settle_delay_minutes),
-        default_plan=(row.default_plan_id if row else None) or program.default_plan,
+        default_plan=terms.default_plan,
         affiliate_key=settings.ingest.affiliate_metadata_key)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -266,9 +266,10 @@ def paid_minor(session: Session) -> dict[tuple[str, str], int]:
 
 
 def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
-                now: datetime) -> list[Payout]:
+                now: datetime, hold: timedelta = timedelta(0)) -> list[Payout]:
     """Create pending payouts for every affiliate owed at least the minimum; an entry already
-    in a (non-cancelled) payout is never counted again."""
+    in a (non-cancelled) payout is never counted again, and money that vested less than
+    `hold` ago waits for a later run."""
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.vested_minor != 0)).all()
     paid_ids = set(session.scalars(
         select(PayoutItem.entry_id).join(Payout, PayoutItem.payout_id == Payout.id)
@@ -281,7 +282,7 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
     held = {a for a, row in affiliates.items() if row.status not in PAYABLE_STATUSES}
     out = []
     for proposal in propose_payouts([to_entry(r) for r in rows], paid, minimum_minor,
-                                    held=held):
+                                    held=held, vested_by=now - hold):
         payout = Payout(run_id=run_id, affiliate_id=proposal.affiliate_id,
                         currency=proposal.currency, amount_minor=proposal.amount_minor,
                         method=affiliates[proposal.affiliate_id].payout_method,

@@ -13,7 +13,8 @@ from typing import Any
 
 from successlink.ingest.identity import FREEMAIL_DOMAINS
 
-# Throwaway-mailbox services (a short, common list; extend it with [fraud] settings later).
+# Throwaway-mailbox services (a short, common list; a program adds its own with the setting
+# fraud.disposable_domains, see program/terms.py).
 DISPOSABLE_DOMAINS = frozenset(
     "mailinator.com guerrillamail.com guerrillamail.net 10minutemail.com tempmail.com "
     "temp-mail.org throwawaymail.com yopmail.com trashmail.com getnada.com sharklasers.com "
@@ -23,11 +24,17 @@ DISPOSABLE_DOMAINS = frozenset(
 
 @dataclass(frozen=True)
 class FraudRules:
-    """Thresholds of the checks."""
+    """Thresholds of the checks (the program's settings, `successlink program set fraud.*`)."""
 
     flood_clicks: int = 20
     flood_window: timedelta = timedelta(hours=1)
     early_days: int = 14
+    extra_disposable_domains: frozenset[str] = frozenset()
+
+    @property
+    def disposable_domains(self) -> frozenset[str]:
+        """The shipped throwaway-mailbox list plus the program's own additions."""
+        return DISPOSABLE_DOMAINS | self.extra_disposable_domains
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ def suspicions(r: Referral, rules: FraudRules = FraudRules()) -> list[Suspicion]
     out: list[Suspicion] = []
     out += _self_referral(r)
     domain = _domain(r.customer_email)
-    if domain in DISPOSABLE_DOMAINS:
+    if domain in rules.disposable_domains:
         out.append(Suspicion("disposable_email", f"the customer signed up with a throwaway "
                              f"mailbox ({domain})", {"domain": domain}))
     if r.clicks_from_ip_in_window >= rules.flood_clicks:

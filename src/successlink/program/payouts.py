@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from successlink.program.ledger import Entry
 
@@ -36,12 +37,18 @@ def payable(entries: Iterable[Entry], paid: Collection[str]) -> dict[tuple[str, 
 
 def propose_payouts(entries: Iterable[Entry], paid: Collection[str],
                     minimum_minor: Mapping[str, int], *,
-                    held: Collection[str] = ()) -> list[PayoutProposal]:
+                    held: Collection[str] = (),
+                    vested_by: datetime | None = None) -> list[PayoutProposal]:
     """Payouts for every affiliate whose unpaid vested money reaches the currency's minimum
-    (default 1 minor unit), leaving out `held` affiliates (suspended, banned, under review)."""
+    (default 1 minor unit), leaving out `held` affiliates (suspended, banned, under review).
+
+    With `vested_by` (now minus the program's hold days), money that vested later waits for a
+    later run: the hold is a refund window. Money leaving `vested` (a clawback) is never
+    held, so a refund inside the window lowers this payout rather than a later one."""
     groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     for e in entries:
-        if e.change.vested and e.entry_key not in paid and e.affiliate_id not in held:
+        if e.change.vested and e.entry_key not in paid and e.affiliate_id not in held \
+                and (vested_by is None or e.change.vested < 0 or e.effective_at <= vested_by):
             groups[(e.affiliate_id, e.currency)].append(e)
     out = []
     for (affiliate, currency), group in sorted(groups.items()):

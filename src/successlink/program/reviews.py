@@ -16,20 +16,21 @@ from sqlalchemy.orm import Session
 from successlink.errors import ConfigError
 from successlink.program.books import ledger_account, linked_refunds, subscription_churns
 from successlink.program.fraud import FraudRules, Referral, suspicions
+from successlink.program.terms_store import fraud_rules
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
 from successlink.store.fraud import FraudFlag, FraudReview
 from successlink.store.sales import Sale
 from successlink.store.tracking import Click
 
-DEFAULT_RULES = FraudRules()
-
 
 def check_referral(session: Session, customer: Customer, now: datetime,
-                   rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
-    """Raise the flags that fire for a referred customer and are not raised yet."""
+                   rules: FraudRules | None = None) -> list[FraudFlag]:
+    """Raise the flags that fire for a referred customer and are not raised yet, by `rules`
+    (default: the program's settings, `successlink program set fraud.*`)."""
     if customer.affiliate_id is None:
         return []
+    rules = rules or fraud_rules(session)
     affiliate = session.get(Affiliate, customer.affiliate_id)
     if affiliate is None:
         return []

@@ -21,7 +21,9 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (one_of("kind", ENTRY_KINDS), UniqueConstraint("entry_key"))
+    # Triggers (migration 0002) make the database refuse UPDATE and DELETE on this table.
+    __table_args__ = (one_of("kind", ENTRY_KINDS), UniqueConstraint("entry_key"),
+                      {"info": {"append_only": True}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_key: Mapped[str] = mapped_column(String(255))

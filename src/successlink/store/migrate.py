@@ -28,6 +28,14 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     return current_revision(engine)
 
 
+def downgrade(engine: Engine, revision: str) -> str | None:
+    """Undo migrations down to `revision` ("base": an empty store); returns the revision the
+    store is at afterwards. For operators recovering from a bad release, and for the tests
+    that prove every migration can be undone."""
+    command.downgrade(alembic_config(engine), revision)
+    return current_revision(engine)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The store's revision, or None when no migration was ever applied."""
     with engine.connect() as con:

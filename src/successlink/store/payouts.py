@@ -35,7 +35,9 @@ class PayoutItem(Base):
     ever paid twice."""
 
     __tablename__ = "payout_items"
-    __table_args__ = (UniqueConstraint("entry_id"),)
+    # Triggers (migration 0002) make the database refuse UPDATE and DELETE on this table:
+    # paying an entry is a fact, like the entry.
+    __table_args__ = (UniqueConstraint("entry_id"), {"info": {"append_only": True}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"), index=True)

@@ -17,6 +17,9 @@ with `successlink db upgrade`. Timestamps are UTC; money is integer minor units 
 `currency`. This page is generated from the mapped tables
 (`python -m successlink.store.schema_doc > docs/app-store.md`); a test keeps it current.
 """
+APPEND_ONLY = ("\n\n**Append-only.** Database triggers (migration 0002) refuse every UPDATE "
+               "and DELETE on this table (and TRUNCATE on PostgreSQL), whoever sends it; a "
+               "correction is a new row.")
 
 
 def _type(column: Column[object]) -> str:
@@ -47,6 +50,8 @@ def render() -> str:
     for name in sorted(Base.metadata.tables):
         table = Base.metadata.tables[name]
         doc = inspect.cleandoc(classes[name].__doc__ or "")
+        if table.info.get("append_only"):
+            doc += APPEND_ONLY
         parts.append(f"\n## `{name}`\n\n{doc}\n\n| column | type | null | notes |\n"
                      "|---|---|---|---|\n")
         for column in table.columns:
