@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, Table
+from sqlalchemy import Dialect, Engine, Table
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ class GroupCommitter:
         self.idle_seconds = idle_seconds
         self.name = name
         self.stats = CommitStats()
-        self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Item] | object] = queue.SimpleQueue()
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -110,13 +111,23 @@ class GroupCommitter:
                 work: Work | None = None) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         item = _Item(loop=loop, future=loop.create_future(), table=table, row=row, work=work)
+        if self._stopping:
+            raise StoppedError("the service is shutting down; retry in a moment")
+        # Requests handled in the same turn of the event loop go to the writer as one list:
+        # one wake-up of the writer thread per turn, not one per request.
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        pending.append(item)
+        return item.future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        items = self._pending.pop(loop, [])
         with self._lock:
-            if self._stopping:
-                raise StoppedError("the service is shutting down; retry in a moment")
-            self._queue.put(item)
+            self._queue.put(items)
             if self._thread is None:
                 self._start_thread()
-        return item.future
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -165,37 +176,42 @@ class GroupCommitter:
                         return
                 continue
             batch: list[_Item] = []
-            for entry in self._drain(first):
+            entry: list[_Item] | object = first
+            while True:
                 if entry is _STOP:
                     stop_seen = True
-                elif isinstance(entry, _Item):
-                    batch.append(entry)
+                elif isinstance(entry, list):
+                    batch.extend(entry)
+                if len(batch) >= self.max_batch:
+                    break
+                try:
+                    entry = self._queue.get_nowait()
+                except queue.Empty:
+                    break
             if batch:
                 self._commit(batch)
 
-    def _drain(self, first: _Item | object) -> list[_Item | object]:
-        taken = [first]
-        while len(taken) < self.max_batch:
-            try:
-                taken.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return taken
-
     def _commit(self, batch: list[_Item]) -> None:
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                session.begin()
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                # The rows go through the driver's own cursor: a handful of statements per
+                # batch, none of SQLAlchemy's per-statement work on the writer's clock.
+                cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 if self._immediate:
                     # Take SQLite's write lock up front (waiting up to busy_timeout for
                     # another process's writer), and make the savepoints below nest in one
                     # real transaction: pysqlite does not BEGIN before a SAVEPOINT itself.
-                    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-                self._run_inserts(session, [i for i in batch if i.table is not None])
-                for item in batch:
-                    if item.work is not None:
-                        item.outcome = self._run_work(session, item.work)
-                session.commit()
+                    cursor.execute("BEGIN IMMEDIATE")
+                self._run_inserts(cursor, [i for i in batch if i.table is not None])
+                calls = [i for i in batch if i.work is not None]
+                if calls:
+                    # The ORM work joins this transaction; each unit in its own savepoint.
+                    with Session(bind=connection, expire_on_commit=False) as session:
+                        for item in calls:
+                            assert item.work is not None
+                            item.outcome = self._run_work(session, item.work)
+                transaction.commit()
         except Exception as exc:  # every waiting request must hear of it
             log.exception("a group commit of %d items failed", len(batch))
             self.stats.failed_batches += 1
@@ -207,22 +223,19 @@ class GroupCommitter:
         self._count(batch)
         self._resolve(batch)
 
-    def _run_inserts(self, session: Session, items: list[_Item]) -> None:
+    def _run_inserts(self, cursor: Any, items: list[_Item]) -> None:
         by_table: dict[Table, list[_Item]] = {}
         for item in items:
             assert item.table is not None
             by_table.setdefault(item.table, []).append(item)
-        connection = session.connection()
         for table, rows in by_table.items():
             statement = self._statement(table)
             try:
-                with connection.begin_nested():
-                    statement.execute(connection, [i.row or {} for i in rows])
+                _in_savepoint(cursor, statement.execute, [i.row or {} for i in rows])
             except Exception:  # find the bad rows one by one below
                 for item in rows:
                     try:
-                        with connection.begin_nested():
-                            statement.execute(connection, [item.row or {}])
+                        _in_savepoint(cursor, statement.execute, [item.row or {}])
                     except Exception as exc:  # this request's own error
                         item.outcome = (False, exc)
 
@@ -258,6 +271,20 @@ class GroupCommitter:
                 loop.call_soon_threadsafe(_settle, items)
 
 
+def _in_savepoint(cursor: Any, run: Callable[[Any, list[Mapping[str, Any]]], None],
+                  rows: list[Mapping[str, Any]]) -> None:
+    """`run(cursor, rows)` undone alone if it fails (PostgreSQL would otherwise refuse the
+    rest of the transaction; SQLite would keep the rows before the failing one)."""
+    cursor.execute("SAVEPOINT sl_group_rows")
+    try:
+        run(cursor, rows)
+    except Exception:
+        cursor.execute("ROLLBACK TO SAVEPOINT sl_group_rows")
+        cursor.execute("RELEASE SAVEPOINT sl_group_rows")
+        raise
+    cursor.execute("RELEASE SAVEPOINT sl_group_rows")
+
+
 class _Insert:
     """One table's INSERT as a multi-row VALUES statement run through the driver.
 
@@ -284,7 +311,7 @@ class _Insert:
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):
             raise ValueError(f"group commit cannot insert with paramstyle {dialect.paramstyle}")
 
-    def execute(self, connection: Connection, rows: list[Mapping[str, Any]]) -> None:
+    def execute(self, cursor: Any, rows: list[Mapping[str, Any]]) -> None:
         values: list[Any] = []
         for row in rows:
             if not row.keys() <= self.known:
@@ -296,7 +323,7 @@ class _Insert:
         for start in range(0, len(rows), self.CHUNK_ROWS):
             count = min(self.CHUNK_ROWS, len(rows) - start)
             sql = self.head + ", ".join([self.group] * count)
-            connection.exec_driver_sql(sql, tuple(values[start * width:(start + count) * width]))
+            cursor.execute(sql, tuple(values[start * width:(start + count) * width]))
 
 
 def _settle(items: list[_Item]) -> None:
