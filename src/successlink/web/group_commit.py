@@ -166,60 +166,71 @@ class GroupCommitter:
 
     def _writer(self) -> None:
         stop_seen = False
+        carry: list[_Item] = []  # what did not fit in the last batch
         while True:
-            try:
-                first = self._queue.get(timeout=0.05 if stop_seen else self.idle_seconds)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            batch: list[_Item] = []
-            entry: list[_Item] | object = first
-            while True:
-                if entry is _STOP:
-                    stop_seen = True
-                elif isinstance(entry, list):
-                    batch.extend(entry)
-                if len(batch) >= self.max_batch:
-                    break
+            batch, carry = carry, []
+            if not batch:
                 try:
-                    entry = self._queue.get_nowait()
+                    first = self._queue.get(timeout=0.05 if stop_seen else self.idle_seconds)
+                except queue.Empty:
+                    with self._lock:
+                        if self._queue.empty():
+                            self._thread = None
+                            return
+                    continue
+                stop_seen |= self._take(first, batch)
+            while len(batch) < self.max_batch:
+                try:
+                    stop_seen |= self._take(self._queue.get_nowait(), batch)
                 except queue.Empty:
                     break
+            if len(batch) > self.max_batch:
+                batch, carry = batch[:self.max_batch], batch[self.max_batch:]
             if batch:
                 self._commit(batch)
 
+    @staticmethod
+    def _take(entry: list[_Item] | object, batch: list[_Item]) -> bool:
+        """Add a hand-over to `batch`; True when it is the stop marker."""
+        if isinstance(entry, list):
+            batch.extend(entry)
+        return entry is _STOP
+
     def _commit(self, batch: list[_Item]) -> None:
+        connection = self.engine.connect()
         try:
-            with self.engine.connect() as connection:
-                transaction = connection.begin()
-                # The rows go through the driver's own cursor: a handful of statements per
-                # batch, none of SQLAlchemy's per-statement work on the writer's clock.
-                cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                if self._immediate:
-                    # Take SQLite's write lock up front (waiting up to busy_timeout for
-                    # another process's writer), and make the savepoints below nest in one
-                    # real transaction: pysqlite does not BEGIN before a SAVEPOINT itself.
-                    cursor.execute("BEGIN IMMEDIATE")
-                self._run_inserts(cursor, [i for i in batch if i.table is not None])
-                calls = [i for i in batch if i.work is not None]
-                if calls:
-                    # The ORM work joins this transaction; each unit in its own savepoint.
-                    with Session(bind=connection, expire_on_commit=False) as session:
-                        for item in calls:
-                            assert item.work is not None
-                            item.outcome = self._run_work(session, item.work)
-                transaction.commit()
+            transaction = connection.begin()
+            # The rows go through the driver's own cursor: a handful of statements per batch,
+            # none of SQLAlchemy's per-statement work on the writer's clock.
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            if self._immediate:
+                # Take SQLite's write lock up front (waiting up to busy_timeout for another
+                # process's writer), and make the savepoints below nest in one real
+                # transaction: pysqlite does not BEGIN before a SAVEPOINT itself.
+                cursor.execute("BEGIN IMMEDIATE")
+            self._run_inserts(cursor, [i for i in batch if i.table is not None])
+            calls = [i for i in batch if i.work is not None]
+            if calls:
+                # The ORM work joins this transaction; each unit in its own savepoint.
+                with Session(bind=connection, expire_on_commit=False) as session:
+                    for item in calls:
+                        assert item.work is not None
+                        item.outcome = self._run_work(session, item.work)
+            transaction.commit()
         except Exception as exc:  # every waiting request must hear of it
             log.exception("a group commit of %d items failed", len(batch))
+            # Whatever state the failed commit left the connection in, it is not reused:
+            # discarding it rolls back anything still open.
+            with contextlib.suppress(Exception):
+                connection.invalidate()
             self.stats.failed_batches += 1
             error = CommitError(f"the database did not commit this request's write ({exc}); "
                                 "nothing of it was stored, retry it")
             for item in batch:
                 if item.outcome[0]:
                     item.outcome = (False, error)
+        finally:
+            connection.close()
         self._count(batch)
         self._resolve(batch)
 
