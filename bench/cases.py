@@ -384,7 +384,8 @@ def webhooks_http(work: Path, size: int) -> dict[str, Any]:
     script.write_text(_WRK_WEBHOOKS % {"path": deliveries})
     with successlink_serve(work) as service:
         load = load_average()
-        ours = wrk(service, size, script=script)
+        # A delivery waits for the batch ahead of it; Stripe itself waits up to 30 s.
+        ours = wrk(service, size, script=script, timeout_s=30)
         time.sleep(1.0)
         stored = count_rows(work, "webhook_events")
     acknowledged = ours["requests"] - ours["errors"]

@@ -123,9 +123,11 @@ def successlink_serve(work: Path, workers: int = 1) -> Iterator[str]:
 
 
 def wrk(url: str, seconds: int, *, script: Path | None = None,
-        connections: int = CONNECTIONS) -> dict[str, Any]:
-    """One `wrk -t2 -c64 --latency` run: requests completed, req/s, p50/p99 (ms), errors."""
-    args = [_need("wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+        connections: int = CONNECTIONS, timeout_s: int = 2) -> dict[str, Any]:
+    """One `wrk -t2 -c64 --latency` run: requests completed, req/s, p50/p99 (ms), errors
+    (socket errors, timeouts after `timeout_s`, and non-2xx/3xx answers)."""
+    args = [_need("wrk"), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+            "--timeout", f"{timeout_s}s"]
     if script is not None:
         args += ["-s", str(script)]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout

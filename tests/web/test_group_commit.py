@@ -174,3 +174,23 @@ def test_batches_are_capped(store: Engine) -> None:
     with Session(store) as s:
         assert s.scalar(select(func.count()).select_from(Click)) == 35
     assert (writer.stats.batches, writer.stats.largest) == (4, 10)
+
+
+def test_slow_units_of_work_leave_the_rest_for_the_next_batch(store: Engine) -> None:
+    seed(store)
+    writer = GroupCommitter(store, work_budget_seconds=0.0)  # one unit per batch
+
+    def unit(n: int) -> Any:
+        def work(s: Session) -> int:
+            s.add(Click(**_row(f"w{n}")))
+            return n
+        return work
+
+    async def mixed() -> list[Any]:
+        return await asyncio.gather(writer.run(unit(1)), writer.insert(CLICKS, _row("r1")),
+                                    writer.run(unit(2)), writer.run(unit(3)))
+
+    assert asyncio.run(mixed()) == [1, None, 2, 3]
+    writer.stop()
+    assert _ids(store) == {"w1", "w2", "w3", "r1"}
+    assert (writer.stats.batches, writer.stats.items) == (3, 4)

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -37,6 +38,7 @@ T = TypeVar("T")
 Work = Callable[[Session], Any]
 
 MAX_BATCH = 1_000
+WORK_BUDGET_SECONDS = 0.05
 IDLE_SECONDS = 30.0
 
 
@@ -79,11 +81,13 @@ class GroupCommitter:
     that created them."""
 
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH,
-                 idle_seconds: float = IDLE_SECONDS, name: str = "successlink-group-commit"
-                 ) -> None:
+                 idle_seconds: float = IDLE_SECONDS,
+                 work_budget_seconds: float = WORK_BUDGET_SECONDS,
+                 name: str = "successlink-group-commit") -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.idle_seconds = idle_seconds
+        self.work_budget_seconds = work_budget_seconds
         self.name = name
         self.stats = CommitStats()
         self._queue: queue.SimpleQueue[list[_Item] | object] = queue.SimpleQueue()
@@ -187,7 +191,7 @@ class GroupCommitter:
             if len(batch) > self.max_batch:
                 batch, carry = batch[:self.max_batch], batch[self.max_batch:]
             if batch:
-                self._commit(batch)
+                carry = self._commit(batch) + carry
 
     @staticmethod
     def _take(entry: list[_Item] | object, batch: list[_Item]) -> bool:
@@ -196,7 +200,10 @@ class GroupCommitter:
             batch.extend(entry)
         return entry is _STOP
 
-    def _commit(self, batch: list[_Item]) -> None:
+    def _commit(self, batch: list[_Item]) -> list[_Item]:
+        """Commit `batch`; return the units of work left for the next batch (the time
+        budget ran out), which are not resolved yet."""
+        later: list[_Item] = []
         connection = self.engine.connect()
         try:
             transaction = connection.begin()
@@ -211,9 +218,16 @@ class GroupCommitter:
             self._run_inserts(cursor, [i for i in batch if i.table is not None])
             calls = [i for i in batch if i.work is not None]
             if calls:
-                # The ORM work joins this transaction; each unit in its own savepoint.
+                # The ORM work joins this transaction; each unit in its own savepoint. Units
+                # are slow next to rows (a webhook settles a ledger), so after
+                # `work_budget_seconds` the rest wait for the next batch: the clicks queued
+                # behind them are not held up for a whole burst of webhooks.
+                deadline = time.monotonic() + self.work_budget_seconds
                 with Session(bind=connection, expire_on_commit=False) as session:
-                    for item in calls:
+                    for n, item in enumerate(calls):
+                        if n and time.monotonic() > deadline:
+                            later = calls[n:]
+                            break
                         assert item.work is not None
                         item.outcome = self._run_work(session, item.work)
             transaction.commit()
@@ -231,8 +245,14 @@ class GroupCommitter:
                     item.outcome = (False, error)
         finally:
             connection.close()
-        self._count(batch)
-        self._resolve(batch)
+        if later:
+            waiting = {id(i) for i in later}
+            done = [i for i in batch if id(i) not in waiting]
+        else:
+            done = batch
+        self._count(done)
+        self._resolve(done)
+        return later
 
     def _run_inserts(self, cursor: Any, items: list[_Item]) -> None:
         by_table: dict[Table, list[_Item]] = {}
