@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
+	scripts/ensure-bench-tools.sh
 	$(BIN)/python -m bench
 
 lint: $(STAMP)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from successlink.store.tracking import Click
@@ -82,3 +86,55 @@ def test_a_signed_body_that_is_not_an_event_is_400(client: Client) -> None:
     response = client.post("/webhooks/stripe", content=body,
                            headers={"stripe-signature": sign(body)})
     assert response.status_code == 400 and "not a Stripe event" in response.json()["error"]
+
+
+def test_concurrent_deliveries_each_get_their_own_outcome(store: Engine) -> None:
+    seed(store)
+    app = create_app(config(store, Clock(T0)))
+    bodies = ruby_mock_bodies()
+    same = with_id(bodies["customer.created"], "evt_same")
+    other = with_id(bodies["invoice.paid"], "evt_other")
+
+    async def together() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return list(await asyncio.gather(*(
+                c.post("/webhooks/stripe", content=b, headers={"stripe-signature": sign(b)})
+                for b in (same, other, same))))
+
+    responses = asyncio.run(together())
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    outcomes = [r.json()["outcome"] for r in responses]
+    assert sorted([outcomes[0], outcomes[2]]) == ["duplicate", "processed"]
+    assert outcomes[1] in ("processed", "ignored")
+    with Session(store) as s:
+        assert set(s.scalars(select(WebhookEvent.event_id))) == {"evt_same", "evt_other"}
+
+
+def test_a_delivery_that_hits_the_unique_key_is_rolled_back_and_run_again(
+        store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process committed the same event id first (PostgreSQL, several workers): the
+    insert fails on the key, the delivery's savepoint undoes its writes, and it runs again
+    (then finding the event stored, it answers "duplicate")."""
+    from successlink.web import app as app_module
+
+    seed(store)
+    real = app_module.process_event
+    attempts: list[str] = []
+
+    def losing_once(session: Session, event: Any, settings: Any, received_at: Any) -> Any:
+        result = real(session, event, settings, received_at)  # writes the event row
+        attempts.append(result.outcome)
+        if len(attempts) == 1:
+            raise IntegrityError("INSERT INTO webhook_events", {}, Exception("unique key"))
+        return result
+
+    monkeypatch.setattr(app_module, "process_event", losing_once)
+    client = Client(create_app(config(store, Clock(T0))))
+    body = with_id(ruby_mock_bodies()["customer.created"], "evt_race")
+    response = client.post("/webhooks/stripe", content=body,
+                           headers={"stripe-signature": sign(body)})
+    assert attempts == ["processed", "processed"]  # the first attempt's row was undone
+    assert response.status_code == 200 and response.json()["outcome"] == "processed"
+    with Session(store) as s:
+        assert s.scalar(select(func.count()).select_from(WebhookEvent)) == 1

@@ -3,7 +3,8 @@ synchronous); every response that acknowledges something is sent after its commi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,24 +17,28 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from successlink.program.plans import Plan
-from successlink.program.signatures import SignatureError
-from successlink.program.stripe_events import EventError
+from successlink.program.signatures import SignatureError, verify_signature
+from successlink.program.stripe_events import EventError, StripeEvent, read_event
 from successlink.program.webhooks import (
     WebhookResult,
     WebhookSettings,
-    handle_stripe_webhook,
+    process_event,
     record_changes,
 )
 from successlink.timeline import utc_now
 from successlink.web.api import api_routes
-from successlink.web.redirects import COOKIE_NAME, allowed, with_click
+from successlink.web.clicks import ClickRecorder
+from successlink.web.group_commit import MAX_BATCH, CommitError, GroupCommitter, StoppedError
+from successlink.web.link_cache import CHECK_SECONDS, RELOAD_SECONDS, LinkCache
+from successlink.web.redirect_front import RedirectFront, Redirector
+from successlink.web.redirects import allowed
 from successlink.web.security import authenticate
 from successlink.web.snippet import tracking_snippet
-from successlink.web.tracking import LeadError, Visit, record_click, record_lead, sale_changes
+from successlink.web.tracking import LeadError, record_lead, sale_changes
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,10 @@ class ServiceConfig:
     default_plan: str | None = None
     affiliate_key: str = "affiliate"
     clock: Callable[[], datetime] = field(default=utc_now)
-
-
-def _visit(request: Request, code: str, referer: str | None = None) -> Visit:
-    return Visit(code=code, ip=request.client.host if request.client else None,
-                 user_agent=request.headers.get("user-agent"),
-                 referer=referer if referer is not None else request.headers.get("referer"))
+    # The link cache's staleness (docs/program.md) and the group commit's batch cap.
+    link_check_seconds: float = CHECK_SECONDS
+    link_reload_seconds: float = RELOAD_SECONDS
+    max_batch: int = MAX_BATCH
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -71,26 +74,23 @@ async def _json(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def create_app(config: ServiceConfig) -> Starlette:
-    """The service: redirects, the tracking snippet and API, Stripe webhooks, a health check."""
+def create_app(config: ServiceConfig) -> RedirectFront:
+    """The service: redirects, the tracking snippet and API, Stripe webhooks, a health check.
+    Clicks and webhook deliveries are written by one group-commit writer (one transaction
+    per batch of requests, each answered after the commit); /r/{code} is answered in front
+    of Starlette (web/redirect_front.py)."""
     webhook_settings = WebhookSettings(
         secrets=config.webhook_secrets, plans=config.plans, default_plan=config.default_plan,
         tolerance_seconds=config.webhook_tolerance_seconds, settle_delay=config.settle_delay,
         affiliate_key=config.affiliate_key)
 
-    def click(visit: Visit) -> tuple[str, str] | None:
-        with Session(config.engine) as s, s.begin():
-            return record_click(s, visit, domains=config.allowed_domains, at=config.clock())
-
-    async def redirect(request: Request) -> Response:
-        found = await run_in_threadpool(click, _visit(request, request.path_params["code"]))
-        target = with_click(found[1], found[0]) if found else config.fallback_url
-        response = RedirectResponse(target, status_code=302)
-        response.headers["cache-control"] = "no-store"
-        if found is not None:
-            response.set_cookie(COOKIE_NAME, found[0], max_age=config.cookie_days * 86_400,
-                                samesite="lax", secure=request.url.scheme == "https")
-        return response
+    committer = GroupCommitter(config.engine, max_batch=config.max_batch)
+    links = LinkCache(config.engine, config.allowed_domains,
+                      check_seconds=config.link_check_seconds,
+                      reload_seconds=config.link_reload_seconds)
+    clicks = ClickRecorder(links, committer, config.clock)
+    redirector = Redirector(clicks, fallback_url=config.fallback_url,
+                            cookie_days=config.cookie_days)
 
     async def snippet(request: Request) -> Response:
         endpoint = str(request.url_for("track_click"))
@@ -104,7 +104,13 @@ def create_app(config: ServiceConfig) -> Starlette:
         if body is None or not isinstance(body.get("code"), str):
             return _error(422, 'send a JSON object with "code" (the ?via= value)')
         referer = body.get("referer") if isinstance(body.get("referer"), str) else None
-        found = await run_in_threadpool(click, _visit(request, body["code"], referer))
+        try:
+            found = await clicks.record(body["code"], request.client.host if request.client
+                                        else None, request.headers.get("user-agent"),
+                                        referer if referer is not None
+                                        else request.headers.get("referer"))
+        except (CommitError, StoppedError) as exc:
+            return _error(503, str(exc))
         return JSONResponse({"click_id": found[0] if found else None}, headers=cors)
 
     def admin_route(what: str, record: Callable[[Session, dict[str, Any]], Response]
@@ -150,19 +156,36 @@ def create_app(config: ServiceConfig) -> Starlette:
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
         try:
-            result = await run_in_threadpool(_webhook, config, webhook_settings, body,
-                                             request.headers.get("stripe-signature"))
+            # Checked here, before queueing: a forged or malformed delivery never reaches
+            # the writer (400, nothing stored).
+            verify_signature(body, request.headers.get("stripe-signature"),
+                             webhook_settings.secrets,
+                             tolerance_seconds=webhook_settings.tolerance_seconds)
+            event = read_event(body, affiliate_key=webhook_settings.affiliate_key)
         except (SignatureError, EventError) as exc:
             return _error(400, str(exc))
+        try:
+            result = await committer.run(_delivery(event, webhook_settings, config.clock()))
+        except (CommitError, StoppedError) as exc:
+            return _error(503, str(exc))
         return JSONResponse({"received": True, "event": result.event_id,
                              "outcome": result.outcome})
 
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        committer.start()
+        await run_in_threadpool(links.refresh)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(committer.stop)
+
+    app = Starlette(lifespan=lifespan, routes=[
         *api_routes(lambda: Session(config.engine)),
-        Route("/r/{code:str}", redirect, methods=["GET", "HEAD"]),
+        Route("/r/{code:str}", redirector, methods=["GET", "HEAD"]),
         Route("/t.js", snippet, methods=["GET"]),
         Route("/api/v1/track/click", track_click, methods=["POST"], name="track_click"),
         Route("/api/v1/track/lead", track_lead, methods=["POST"]),
@@ -170,6 +193,7 @@ def create_app(config: ServiceConfig) -> Starlette:
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ])
+    return RedirectFront(app, redirector)
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:
@@ -185,12 +209,18 @@ def _cors(request: Request, domains: list[str]) -> dict[str, str]:
     return {}
 
 
-def _webhook(config: ServiceConfig, settings: WebhookSettings, body: bytes,
-             signature: str | None) -> WebhookResult:
-    try:
-        with Session(config.engine) as s, s.begin():
-            return handle_stripe_webhook(s, body, signature, settings, config.clock())
-    except IntegrityError:
-        # A concurrent delivery of the same event committed first: this one is a duplicate.
-        with Session(config.engine) as s, s.begin():
-            return handle_stripe_webhook(s, body, signature, settings, config.clock())
+def _delivery(event: StripeEvent, settings: WebhookSettings, received_at: datetime
+              ) -> Callable[[Session], WebhookResult]:
+    """One delivery as a unit of work for the group commit (which runs it in its own
+    savepoint, so a failing event rolls back alone). The signature was verified and the
+    body read in the request; this is handle_stripe_webhook's processing part."""
+    def work(s: Session) -> WebhookResult:
+        try:
+            with s.begin_nested():
+                return process_event(s, event, settings, received_at)
+        except IntegrityError:
+            # Another process committed the same event id first (its insert won the
+            # unique key): run again, and the event is seen as a duplicate.
+            with s.begin_nested():
+                return process_event(s, event, settings, received_at)
+    return work
