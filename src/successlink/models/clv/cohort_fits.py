@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import optimize, special
 
+from successlink.models.clv.hazard_credibility import (
+    MIN_SIBLINGS,
+    fit_hazard_credibility,
+    observed_expected,
+)
+from successlink.models.clv.relative_hazard import cumulative_hazard, fit_relative_hazard
 from successlink.models.clv.sbg import (
     SbgFit,
     SurvivalCounts,
@@ -29,8 +36,14 @@ from successlink.models.clv.sbg import (
 
 FloatArray = npt.NDArray[np.float64]
 StrArray = npt.NDArray[np.str_]
+IndexArray = npt.NDArray[np.intp]
 
-OWN, POOLED, PARENT = "own", "pooled", "parent"
+DAYS_PER_YEAR = 365.25
+# A credibility-weighted hazard ratio stays within this range, like `relative_risks`.
+RATIO_RANGE = (0.2, 5.0)
+
+OWN, POOLED, PARENT, TILTED = "own", "pooled", "parent", "tilted"
+Child = tuple[tuple[str, ...], npt.NDArray[np.intp], SurvivalCounts, "CohortFit", bool]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +52,9 @@ class CohortFit:
 
     `key` lists the cohort's values level by level (() is the root); `source` is "own" for
     the root, "pooled" when fitted on its own accounts with the parent as prior, "parent" when
-    too small (or unfittable) and using the parent's curve; `log_cov` is the covariance of
+    too small (or unfittable) and using the parent's curve, "tilted" when too young to show
+    its own shape and using its siblings' typical curve tilted by its credible hazard ratio
+    (see `fit_cohort_tree`); `log_cov` is the covariance of
     (log alpha, log beta) for parameter uncertainty (NaN when it cannot be estimated).
     """
 
@@ -84,6 +99,8 @@ def fit_cohort_tree(
     min_accounts: int = 30,
     prior_weight: float = 100.0,
     relative_risk: Mapping[tuple[str, ...], float] | None = None,
+    credibility: bool = True,
+    features: npt.ArrayLike | None = None,
 ) -> CohortTree:
     """Fit the root and every cohort of `levels` (name, per-account value) top-down.
 
@@ -91,6 +108,11 @@ def fit_cohort_tree(
     it stays in its parent's cohort and the deeper levels are skipped for it.
     `relative_risk` maps a cohort key to its hazard ratio to its parent, learnt elsewhere
     (see the module docstring); a cohort it names borrows its parent's curve tilted by it.
+    With `credibility`, each cohort's prior is further tilted by its credibility-weighted
+    hazard ratio to that prior (`hazard_credibility`): its own losses against the losses the
+    prior predicts at the same renewals and, when `features` (one row per account, known
+    from its start: plan, seats...) are given, how much riskier its accounts look than its
+    parent's at the same ages (`relative_hazard`).
     """
     ratios = relative_risk or {}
     days = np.asarray(duration_days, dtype=np.float64)
@@ -108,6 +130,13 @@ def fit_cohort_tree(
     everyone = np.arange(n)
     root_counts = counts_of(everyone)
     root = fit_sbg_censored(root_counts)
+    year = max(round(DAYS_PER_YEAR / period_days), 1)
+    # Periods each account was at risk of (lost in, or renewed through), for ages and hazards.
+    at_risk = np.where(gone, np.maximum(np.ceil((days - slack_days) / period_days), 1),
+                       np.floor((days + slack_days) / period_days)).astype(np.int64)
+    signal = _account_signal(features, gone, cumulative_hazard(root, at_risk)) \
+        if credibility and features is not None else None
+    age = np.minimum(at_risk, year)
     fits: dict[tuple[str, ...], CohortFit] = {
         (): CohortFit((), root, n, OWN, log_parameter_covariance(root, root_counts))}
     account_key: list[tuple[str, ...]] = [()] * n
@@ -118,6 +147,7 @@ def fit_cohort_tree(
             parent = fits[key]
             column = values[depth][members]
             groups, inverse = np.unique(column, return_inverse=True)
+            children: list[Child] = []
             for g, value in enumerate(groups):
                 if value == "":
                     continue
@@ -127,13 +157,103 @@ def fit_cohort_tree(
                 if child_key in ratios:
                     prior = CohortFit(key, tilted(parent.fit, ratios[child_key]),
                                       parent.accounts, parent.source, parent.log_cov)
-                fits[child_key] = _child_fit(child_key, counts_of(child), prior,
-                                             child.size, min_accounts, prior_weight)
+                children.append((child_key, child, counts_of(child), prior, False))
+            if credibility:
+                alpha = _typical_alpha(children, at_risk, year, min_accounts, prior_weight)
+                children = _credible_priors(children, members, signal, age, at_risk, year,
+                                            min_accounts, alpha)
+            for child_key, child, counts, prior, settled in children:
+                fits[child_key] = CohortFit(child_key, prior.fit, child.size, TILTED,
+                                            prior.log_cov) if settled else \
+                    _child_fit(child_key, counts, prior, child.size, min_accounts, prior_weight)
                 for i in child:
                     account_key[i] = child_key
                 next_frontier.append((child_key, child))
         frontier = next_frontier
     return CohortTree(names, fits, account_key)
+
+
+def _account_signal(features: npt.ArrayLike, churned: npt.NDArray[np.bool_],
+                    exposure: FloatArray) -> FloatArray | None:
+    """Each account's log hazard ratio from its features (None: nothing to learn from)."""
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    model = fit_relative_hazard(x, churned, exposure)
+    return None if model is None else model.log_ratio(x)
+
+
+def _shows_shape(child: IndexArray, at_risk: npt.NDArray[np.int64], year: int,
+                 min_accounts: int) -> bool:
+    """Whether a cohort is old enough for its own curve: min_accounts watched for a year."""
+    return int(np.sum(at_risk[child] >= year)) >= min_accounts
+
+
+def _typical_alpha(children: list[Child], at_risk: npt.NDArray[np.int64], year: int,
+                   min_accounts: int, prior_weight: float) -> float | None:
+    """The median heterogeneity (alpha) of the siblings old enough to show it.
+
+    A child shows its shape once `min_accounts` of its accounts have been watched for a
+    year; it is fitted with its prior as usual. None when fewer than MIN_SIBLINGS qualify.
+    """
+    alphas = []
+    for key, child, counts, prior, _ in children:
+        if not _shows_shape(child, at_risk, year, min_accounts):
+            continue
+        fit = _child_fit(key, counts, prior, child.size, min_accounts, prior_weight)
+        if fit.source == POOLED:
+            alphas.append(math.log(fit.fit.alpha))
+    if len(alphas) < MIN_SIBLINGS:
+        return None
+    return math.exp(float(np.median(alphas)))
+
+
+def _credible_priors(children: list[Child], members: IndexArray, signal: FloatArray | None,
+                     age: npt.NDArray[np.int64], at_risk: npt.NDArray[np.int64], year: int,
+                     min_accounts: int, alpha: float | None) -> list[Child]:
+    """The siblings' priors: a typical sibling's shape, tilted to each one's credible level.
+
+    A child old enough to show its own shape (`_shows_shape`) is then fitted on its own
+    accounts with this prior; a younger one is *settled* on it: its few renewals already
+    entered its hazard ratio, and fitted again on top of it they would bend its tail (two
+    periods without a loss read as a curve that never drops).
+
+    The reference of each child is its prior reshaped to the siblings' typical `alpha` (a
+    parent mixing good and bad children is more heterogeneous than any one child; None:
+    kept as it is) with the same survival a year on. Each child's losses are set against
+    those its reference predicts at the same renewals, and its accounts' mean signal against
+    the parent's accounts *of the same age* (plans change as accounts grow older, so an old
+    book and a young one are not compared as they stand).
+    """
+    if not children:
+        return children
+    references = [prior.fit if alpha is None else reshaped(prior.fit, alpha, year)
+                  for _, _, _, prior, _ in children]
+    pairs = [observed_expected(counts, ref) for (_, _, counts, _, _), ref in
+             zip(children, references, strict=True)]
+    observed = np.array([o for o, _ in pairs])
+    expected = np.array([e for _, e in pairs])
+    shift = None
+    if signal is not None:
+        bucket_sum = np.bincount(age[members], weights=signal[members], minlength=year + 1)
+        bucket_n = np.bincount(age[members], minlength=year + 1)
+        by_age = bucket_sum / np.maximum(bucket_n, 1)
+        shift = np.array([float(np.mean(signal[child] - by_age[age[child]]))
+                          for _, child, _, _, _ in children])
+    model = fit_hazard_credibility(observed, expected, shift)
+    if model is None:
+        return children
+    out = []
+    for i, (key, child, counts, prior, _) in enumerate(children):
+        settled = False
+        if child.size >= min_accounts:
+            ratio = model.ratio(observed[i], expected[i], 0.0 if shift is None else shift[i])
+            ratio = min(max(ratio, RATIO_RANGE[0]), RATIO_RANGE[1])
+            prior = CohortFit(prior.key, tilted(references[i], ratio, periods=year),
+                              prior.accounts, prior.source, prior.log_cov)
+            settled = not _shows_shape(child, at_risk, year, min_accounts)
+        out.append((key, child, counts, prior, settled))
+    return out
 
 
 def _child_fit(key: tuple[str, ...], counts: SurvivalCounts, parent: CohortFit, size: int,
@@ -148,30 +268,61 @@ def _child_fit(key: tuple[str, ...], counts: SurvivalCounts, parent: CohortFit, 
     return CohortFit(key, fit, size, POOLED, cov)
 
 
-def tilted(fit: SbgFit, ratio: float) -> SbgFit:
-    """`fit` with churn scaled by a hazard ratio: first-period survival S(1) ** ratio.
+def tilted(fit: SbgFit, ratio: float, periods: int = 1) -> SbgFit:
+    """`fit` with churn scaled by a hazard ratio: survival S(periods) ** ratio.
 
-    alpha (how unequal the customers are) is kept and beta moved so that
-    beta / (alpha + beta) = S(1) ** ratio; a ratio of 1 returns `fit` itself.
+    Under proportional hazards every S(t) would become S(t) ** ratio; an sBG curve can match
+    that at one t only, so it is matched at `periods` (a year of the interval: 12 for
+    monthly plans, 1 for annual ones) and alpha (how unequal the customers are) is kept.
+    For periods = 1 it is closed form, beta / (alpha + beta) = S(1) ** ratio. A ratio of 1
+    returns `fit` itself.
     """
     if ratio == 1.0 or not math.isfinite(ratio) or ratio <= 0:
         return fit
-    kept = float(fit.survival(1)) ** ratio
+    return _with_survival(fit, fit.alpha, float(fit.survival(periods)) ** ratio, periods)
+
+
+def reshaped(fit: SbgFit, alpha: float, periods: int = 1) -> SbgFit:
+    """A curve with heterogeneity `alpha` and the same survival as `fit` at `periods`."""
+    if alpha == fit.alpha:
+        return fit
+    return _with_survival(fit, alpha, float(fit.survival(periods)), periods)
+
+
+def _with_survival(fit: SbgFit, alpha: float, kept: float, periods: int) -> SbgFit:
+    """`fit` with `alpha` and the beta that gives S(periods) = kept (data window kept)."""
     kept = min(max(kept, 1e-9), 1.0 - 1e-9)
-    beta = fit.alpha * kept / (1.0 - kept)
-    return SbgFit(fit.alpha, beta, fit.log_likelihood, fit.periods, fit.period_days,
+    if periods == 1:
+        beta = alpha * kept / (1.0 - kept)
+    else:
+        # S(t) = B(alpha, beta + t) / B(alpha, beta) rises with beta from 0 to 1.
+        def gap(log_beta: float) -> float:
+            b = math.exp(log_beta)
+            return float(special.betaln(alpha, b + periods)
+                         - special.betaln(alpha, b)) - math.log(kept)
+
+        low, high = -30.0, 30.0
+        if gap(low) > 0 or gap(high) < 0:
+            return fit
+        beta = math.exp(optimize.brentq(gap, low, high, xtol=1e-12))
+    return SbgFit(alpha, beta, fit.log_likelihood, fit.periods, fit.period_days,
                   fit.n_customers)
 
 
 def relative_risks(tree: CohortTree, horizon_days: float, *, low: float = 0.2,
-                   high: float = 5.0) -> dict[tuple[str, ...], float]:
+                   high: float = 5.0, centred: bool = False) -> dict[tuple[str, ...], float]:
     """Each cohort's hazard ratio to its parent over `horizon_days`: log S / log S_parent.
 
     Read off the fitted (already pooled) curves, so a small cohort's ratio is shrunk toward
     1 with its curve; clipped to [low, high] so one odd cohort cannot run away.
+    With `centred`, each ratio is divided by the median ratio of its siblings that have a
+    curve of their own: the ratio to a *typical* sibling. That is what carries over to
+    another billing interval, where the parent's curve mixes the same children in other
+    proportions (one big leaky affiliate can dominate a channel's monthly curve and hardly
+    show in its annual one).
     """
     periods = max(round(horizon_days / next(iter(tree.fits.values())).fit.period_days), 1)
-    out: dict[tuple[str, ...], float] = {}
+    raw: dict[tuple[str, ...], float] = {}
     for key, cohort in tree.fits.items():
         if not key:
             continue
@@ -179,5 +330,12 @@ def relative_risks(tree: CohortTree, horizon_days: float, *, low: float = 0.2,
         parent = float(tree.fits[key[:-1]].fit.survival(periods))
         if not (0.0 < own < 1.0 and 0.0 < parent < 1.0):
             continue
-        out[key] = min(max(math.log(own) / math.log(parent), low), high)
-    return out
+        raw[key] = math.log(own) / math.log(parent)
+    if centred:
+        typical: dict[tuple[str, ...], list[float]] = {}
+        for key, ratio in raw.items():
+            if tree.fits[key].source != PARENT:
+                typical.setdefault(key[:-1], []).append(ratio)
+        raw = {key: ratio / float(np.median(typical.get(key[:-1], [1.0])))
+               for key, ratio in raw.items()}
+    return {key: min(max(ratio, low), high) for key, ratio in raw.items()}
