@@ -183,7 +183,8 @@ def fit_book(book: Book, options: LtvOptions) -> dict[str, tuple[CohortTree, npt
                                    period_days=period_days, slack_days=slack,
                                    min_accounts=options.min_accounts,
                                    prior_weight=options.prior_weight, relative_risk=ratios,
-                                   credibility=options.hazard_credibility, features=features)
+                                   credibility=options.hazard_credibility, features=features,
+                                   age_days=book.age_days[rows])
         except ValueError:
             continue  # no churn and renewals to learn from in this interval
         trees[interval] = (tree, rows)

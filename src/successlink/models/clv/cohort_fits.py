@@ -101,6 +101,7 @@ def fit_cohort_tree(
     relative_risk: Mapping[tuple[str, ...], float] | None = None,
     credibility: bool = True,
     features: npt.ArrayLike | None = None,
+    age_days: npt.ArrayLike | None = None,
 ) -> CohortTree:
     """Fit the root and every cohort of `levels` (name, per-account value) top-down.
 
@@ -112,7 +113,10 @@ def fit_cohort_tree(
     hazard ratio to that prior (`hazard_credibility`): its own losses against the losses the
     prior predicts at the same renewals and, when `features` (one row per account, known
     from its start: plan, seats...) are given, how much riskier its accounts look than its
-    parent's at the same ages (`relative_hazard`).
+    parent's at the same ages (`relative_hazard`). A cohort with fewer than `min_accounts`
+    accounts watched for a year (`age_days`: days since each account started, churned or
+    not; without it, days of paid life) cannot show its own shape yet: it settles on that
+    tilted prior instead of being fitted again on its few renewals.
     """
     ratios = relative_risk or {}
     days = np.asarray(duration_days, dtype=np.float64)
@@ -137,6 +141,10 @@ def fit_cohort_tree(
     signal = _account_signal(features, gone, cumulative_hazard(root, at_risk)) \
         if credibility and features is not None else None
     age = np.minimum(at_risk, year)
+    watched = days if age_days is None else np.asarray(age_days, dtype=np.float64)
+    if watched.shape != days.shape:
+        raise ValueError("age_days needs one entry per account")
+    old = watched >= DAYS_PER_YEAR
     fits: dict[tuple[str, ...], CohortFit] = {
         (): CohortFit((), root, n, OWN, log_parameter_covariance(root, root_counts))}
     account_key: list[tuple[str, ...]] = [()] * n
@@ -159,8 +167,8 @@ def fit_cohort_tree(
                                       parent.accounts, parent.source, parent.log_cov)
                 children.append((child_key, child, counts_of(child), prior, False))
             if credibility:
-                alpha = _typical_alpha(children, at_risk, year, min_accounts, prior_weight)
-                children = _credible_priors(children, members, signal, age, at_risk, year,
+                alpha = _typical_alpha(children, old, min_accounts, prior_weight)
+                children = _credible_priors(children, members, signal, age, old, year,
                                             min_accounts, alpha)
             for child_key, child, counts, prior, settled in children:
                 fits[child_key] = CohortFit(child_key, prior.fit, child.size, TILTED,
@@ -183,14 +191,13 @@ def _account_signal(features: npt.ArrayLike, churned: npt.NDArray[np.bool_],
     return None if model is None else model.log_ratio(x)
 
 
-def _shows_shape(child: IndexArray, at_risk: npt.NDArray[np.int64], year: int,
-                 min_accounts: int) -> bool:
+def _shows_shape(child: IndexArray, old: npt.NDArray[np.bool_], min_accounts: int) -> bool:
     """Whether a cohort is old enough for its own curve: min_accounts watched for a year."""
-    return int(np.sum(at_risk[child] >= year)) >= min_accounts
+    return int(np.sum(old[child])) >= min_accounts
 
 
-def _typical_alpha(children: list[Child], at_risk: npt.NDArray[np.int64], year: int,
-                   min_accounts: int, prior_weight: float) -> float | None:
+def _typical_alpha(children: list[Child], old: npt.NDArray[np.bool_], min_accounts: int,
+                   prior_weight: float) -> float | None:
     """The median heterogeneity (alpha) of the siblings old enough to show it.
 
     A child shows its shape once `min_accounts` of its accounts have been watched for a
@@ -198,7 +205,7 @@ def _typical_alpha(children: list[Child], at_risk: npt.NDArray[np.int64], year: 
     """
     alphas = []
     for key, child, counts, prior, _ in children:
-        if not _shows_shape(child, at_risk, year, min_accounts):
+        if not _shows_shape(child, old, min_accounts):
             continue
         fit = _child_fit(key, counts, prior, child.size, min_accounts, prior_weight)
         if fit.source == POOLED:
@@ -209,7 +216,7 @@ def _typical_alpha(children: list[Child], at_risk: npt.NDArray[np.int64], year: 
 
 
 def _credible_priors(children: list[Child], members: IndexArray, signal: FloatArray | None,
-                     age: npt.NDArray[np.int64], at_risk: npt.NDArray[np.int64], year: int,
+                     age: npt.NDArray[np.int64], old: npt.NDArray[np.bool_], year: int,
                      min_accounts: int, alpha: float | None) -> list[Child]:
     """The siblings' priors: a typical sibling's shape, tilted to each one's credible level.
 
@@ -251,7 +258,7 @@ def _credible_priors(children: list[Child], members: IndexArray, signal: FloatAr
             ratio = min(max(ratio, RATIO_RANGE[0]), RATIO_RANGE[1])
             prior = CohortFit(prior.key, tilted(references[i], ratio, periods=year),
                               prior.accounts, prior.source, prior.log_cov)
-            settled = not _shows_shape(child, at_risk, year, min_accounts)
+            settled = not _shows_shape(child, old, min_accounts)
         out.append((key, child, counts, prior, settled))
     return out
 

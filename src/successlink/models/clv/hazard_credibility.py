@@ -39,7 +39,8 @@ MIN_SIBLINGS = 5
 MU_RANGE = (-5.0, 5.0)
 LOG_SIGMA_RANGE = (math.log(0.01), math.log(5.0))
 SLOPE_RANGE = (-5.0, 5.0)
-_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(20)
+NEWTON_STEPS = 50
 _LOG_WEIGHTS = np.log(_WEIGHTS / _WEIGHTS.sum())
 
 
@@ -63,10 +64,28 @@ def observed_expected(counts: SurvivalCounts, fit: SbgFit) -> tuple[float, float
 
 def _log_terms(mu: float, sigma: float, slope: float, observed: FloatArray,
                expected: FloatArray, shift: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """log r at each quadrature node, and log(weight x Poisson likelihood) there."""
-    log_r = mu + slope * shift[:, None] + sigma * _NODES[None, :]
-    terms = (_LOG_WEIGHTS[None, :] + observed[:, None] * log_r
-             - expected[:, None] * np.exp(log_r))
+    """log r at each quadrature node, and log(weight x integrand) there.
+
+    Adaptive Gauss-Hermite: the nodes sit around each cohort's posterior mode of log r with
+    its posterior spread (Laplace), so a cohort with thousands of losses, whose likelihood is
+    far narrower than the prior, is integrated as accurately as a young one. The integrand
+    is the Poisson likelihood r^O exp(-r E) times the normal prior density of log r.
+    """
+    centre = mu + slope * shift
+    mode = centre.copy()
+    for _ in range(NEWTON_STEPS):  # concave in log r: Newton from the prior's centre
+        rate = expected * np.exp(mode)
+        step = (observed - rate - (mode - centre) / sigma**2) / (rate + 1.0 / sigma**2)
+        mode += np.clip(step, -2.0, 2.0)
+        if float(np.max(np.abs(step), initial=0.0)) < 1e-10:
+            break
+    spread = 1.0 / np.sqrt(expected * np.exp(mode) + 1.0 / sigma**2)
+    log_r = mode[:, None] + spread[:, None] * _NODES[None, :]
+    log_prior = (-0.5 * ((log_r - centre[:, None]) / sigma) ** 2
+                 - math.log(sigma * math.sqrt(2.0 * math.pi)))
+    terms = (_LOG_WEIGHTS[None, :] + 0.5 * _NODES[None, :] ** 2 + 0.5 * math.log(2.0 * math.pi)
+             + np.log(spread)[:, None] + observed[:, None] * log_r
+             - expected[:, None] * np.exp(log_r) + log_prior)
     return log_r, terms
 
 
