@@ -43,7 +43,7 @@ DAYS_PER_YEAR = 365.25
 RATIO_RANGE = (0.2, 5.0)
 
 OWN, POOLED, PARENT, TILTED = "own", "pooled", "parent", "tilted"
-Child = tuple[tuple[str, ...], npt.NDArray[np.intp], SurvivalCounts, "CohortFit", bool]
+Child = tuple[tuple[str, ...], npt.NDArray[np.intp], SurvivalCounts, "CohortFit"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,14 +165,18 @@ def fit_cohort_tree(
                 if child_key in ratios:
                     prior = CohortFit(key, tilted(parent.fit, ratios[child_key]),
                                       parent.accounts, parent.source, parent.log_cov)
-                children.append((child_key, child, counts_of(child), prior, False))
+                children.append((child_key, child, counts_of(child), prior))
+            done: dict[tuple[str, ...], CohortFit] = {}
             if credibility:
-                alpha = _typical_alpha(children, old, min_accounts, prior_weight)
-                children = _credible_priors(children, members, signal, age, old, year,
-                                            min_accounts, alpha)
-            for child_key, child, counts, prior, settled in children:
-                fits[child_key] = CohortFit(child_key, prior.fit, child.size, TILTED,
-                                            prior.log_cov) if settled else \
+                # Children old enough to show their own shape are fitted as usual; the
+                # others settle on a typical sibling's curve at their credible level.
+                done = {k: _child_fit(k, counts, prior, child.size, min_accounts, prior_weight)
+                        for k, child, counts, prior in children
+                        if _shows_shape(child, old, min_accounts)}
+                done.update(_settled(children, done, members, signal, age, year,
+                                     min_accounts))
+            for child_key, child, counts, prior in children:
+                fits[child_key] = done[child_key] if child_key in done else \
                     _child_fit(child_key, counts, prior, child.size, min_accounts, prior_weight)
                 for i in child:
                     account_key[i] = child_key
@@ -196,47 +200,40 @@ def _shows_shape(child: IndexArray, old: npt.NDArray[np.bool_], min_accounts: in
     return int(np.sum(old[child])) >= min_accounts
 
 
-def _typical_alpha(children: list[Child], old: npt.NDArray[np.bool_], min_accounts: int,
-                   prior_weight: float) -> float | None:
-    """The median heterogeneity (alpha) of the siblings old enough to show it.
+def _typical_alpha(mature: Mapping[tuple[str, ...], CohortFit]) -> float | None:
+    """The median heterogeneity (alpha) of the siblings fitted on their own accounts.
 
-    A child shows its shape once `min_accounts` of its accounts have been watched for a
-    year; it is fitted with its prior as usual. None when fewer than MIN_SIBLINGS qualify.
+    A parent that mixes good and bad children is more heterogeneous than any one of them,
+    so a child too young to show its shape takes a typical sibling's instead. None when
+    fewer than MIN_SIBLINGS siblings show one.
     """
-    alphas = []
-    for key, child, counts, prior, _ in children:
-        if not _shows_shape(child, old, min_accounts):
-            continue
-        fit = _child_fit(key, counts, prior, child.size, min_accounts, prior_weight)
-        if fit.source == POOLED:
-            alphas.append(math.log(fit.fit.alpha))
+    alphas = [math.log(c.fit.alpha) for c in mature.values() if c.source == POOLED]
     if len(alphas) < MIN_SIBLINGS:
         return None
     return math.exp(float(np.median(alphas)))
 
 
-def _credible_priors(children: list[Child], members: IndexArray, signal: FloatArray | None,
-                     age: npt.NDArray[np.int64], old: npt.NDArray[np.bool_], year: int,
-                     min_accounts: int, alpha: float | None) -> list[Child]:
-    """The siblings' priors: a typical sibling's shape, tilted to each one's credible level.
+def _settled(children: list[Child], mature: Mapping[tuple[str, ...], CohortFit],
+             members: IndexArray, signal: FloatArray | None, age: npt.NDArray[np.int64],
+             year: int, min_accounts: int) -> dict[tuple[str, ...], CohortFit]:
+    """Curves of the children too young to show their own shape (at least min_accounts).
 
-    A child old enough to show its own shape (`_shows_shape`) is then fitted on its own
-    accounts with this prior; a younger one is *settled* on it: its few renewals already
-    entered its hazard ratio, and fitted again on top of it they would bend its tail (two
-    periods without a loss read as a curve that never drops).
-
-    The reference of each child is its prior reshaped to the siblings' typical `alpha` (a
-    parent mixing good and bad children is more heterogeneous than any one child; None:
-    kept as it is) with the same survival a year on. Each child's losses are set against
-    those its reference predicts at the same renewals, and its accounts' mean signal against
-    the parent's accounts *of the same age* (plans change as accounts grow older, so an old
-    book and a young one are not compared as they stand).
+    Each child's reference is its prior reshaped to the siblings' typical alpha (kept as
+    it is when there is none) with the same survival a year on. All siblings' losses are set
+    against those their references predict at the same renewals, and their accounts' mean
+    signal against the parent's accounts *of the same age* (plans change as accounts grow
+    older, so an old book and a young one are not compared as they stand); from these the
+    credibility model is fitted (`hazard_credibility`). A young child's curve is then its
+    reference tilted by its posterior hazard ratio. It is not fitted again on its own few
+    renewals: they are already in its ratio, and on top of it they would bend its tail
+    (two periods without a loss read as a curve that never drops).
     """
     if not children:
-        return children
+        return {}
+    alpha = _typical_alpha(mature)
     references = [prior.fit if alpha is None else reshaped(prior.fit, alpha, year)
-                  for _, _, _, prior, _ in children]
-    pairs = [observed_expected(counts, ref) for (_, _, counts, _, _), ref in
+                  for _, _, _, prior in children]
+    pairs = [observed_expected(counts, ref) for (_, _, counts, _), ref in
              zip(children, references, strict=True)]
     observed = np.array([o for o, _ in pairs])
     expected = np.array([e for _, e in pairs])
@@ -246,20 +243,18 @@ def _credible_priors(children: list[Child], members: IndexArray, signal: FloatAr
         bucket_n = np.bincount(age[members], minlength=year + 1)
         by_age = bucket_sum / np.maximum(bucket_n, 1)
         shift = np.array([float(np.mean(signal[child] - by_age[age[child]]))
-                          for _, child, _, _, _ in children])
+                          for _, child, _, _ in children])
     model = fit_hazard_credibility(observed, expected, shift)
     if model is None:
-        return children
-    out = []
-    for i, (key, child, counts, prior, _) in enumerate(children):
-        settled = False
-        if child.size >= min_accounts:
-            ratio = model.ratio(observed[i], expected[i], 0.0 if shift is None else shift[i])
-            ratio = min(max(ratio, RATIO_RANGE[0]), RATIO_RANGE[1])
-            prior = CohortFit(prior.key, tilted(references[i], ratio, periods=year),
-                              prior.accounts, prior.source, prior.log_cov)
-            settled = not _shows_shape(child, old, min_accounts)
-        out.append((key, child, counts, prior, settled))
+        return {}
+    out = {}
+    for i, (key, child, _, prior) in enumerate(children):
+        if key in mature or child.size < min_accounts:
+            continue
+        ratio = model.ratio(observed[i], expected[i], 0.0 if shift is None else shift[i])
+        ratio = min(max(ratio, RATIO_RANGE[0]), RATIO_RANGE[1])
+        out[key] = CohortFit(key, tilted(references[i], ratio, periods=year), child.size,
+                             TILTED, prior.log_cov)
     return out
 
 
