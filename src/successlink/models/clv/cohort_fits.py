@@ -7,7 +7,10 @@ interval (monthly and annual plans renew on different clocks and are never mixed
 Each child is fitted with its parent's curve as a prior worth `prior_weight` accounts, which
 is empirical-Bayes-like shrinkage: a cohort of n accounts moves from its parent toward its own
 curve as n grows past `prior_weight`. Below `min_accounts`, or when its own data cannot be
-fitted, a cohort simply uses its parent's fit.
+fitted, a cohort simply uses its parent's fit. A cohort too young to show its own shape (an
+affiliate who joined two months ago) is not fitted on its few renewals, which bend its tail
+either way: it takes its siblings' typical curve at the level its early losses and its
+accounts' plans make credible (`hazard_credibility`, docs/models/ltv.md).
 """
 
 from __future__ import annotations
@@ -109,14 +112,13 @@ def fit_cohort_tree(
     it stays in its parent's cohort and the deeper levels are skipped for it.
     `relative_risk` maps a cohort key to its hazard ratio to its parent, learnt elsewhere
     (see the module docstring); a cohort it names borrows its parent's curve tilted by it.
-    With `credibility`, each cohort's prior is further tilted by its credibility-weighted
-    hazard ratio to that prior (`hazard_credibility`): its own losses against the losses the
-    prior predicts at the same renewals and, when `features` (one row per account, known
-    from its start: plan, seats...) are given, how much riskier its accounts look than its
-    parent's at the same ages (`relative_hazard`). A cohort with fewer than `min_accounts`
-    accounts watched for a year (`age_days`: days since each account started, churned or
-    not; without it, days of paid life) cannot show its own shape yet: it settles on that
-    tilted prior instead of being fitted again on its few renewals.
+    With `credibility`, a child with at least `min_accounts` accounts watched for a year
+    (`age_days`: days since each account started, churned or not; without it, days of paid
+    life) is fitted as above, and a younger one *settles* on a curve with its siblings'
+    typical shape tilted by its credibility-weighted hazard ratio (`_settled`): its own
+    losses against the losses that curve predicts at the same renewals and, when `features`
+    (one row per account, known from its start, such as plan indicators) are given, how much
+    riskier its accounts look than its parent's of the same age (`relative_hazard`).
     """
     ratios = relative_risk or {}
     days = np.asarray(duration_days, dtype=np.float64)
