@@ -233,3 +233,16 @@ def test_centred_relative_risks_are_ratios_to_the_typical_sibling() -> None:
     assert scale != pytest.approx(1.0, abs=0.01)
     for key, ratio in plain.items():
         assert centred[key] == pytest.approx(ratio / scale)
+
+
+def test_a_settled_cohort_carries_the_uncertainty_of_its_level() -> None:
+    days, churned, aff, ages = _young_siblings(np.random.default_rng(11), good_losses=0,
+                                               bad_losses=20)
+    tree = fit_cohort_tree(days, churned, [("affiliate_id", aff)], period_days=30.0,
+                           min_accounts=20, prior_weight=10.0, age_days=ages)
+    good, bad = tree.fits[("young_good",)], tree.fits[("young_bad",)]
+    for cohort in (good, bad):
+        # Shape (alpha) held at the siblings'; only the level (beta) is uncertain.
+        assert cohort.log_cov[0, 0] == 0.0 and cohort.log_cov[1, 1] > 0.0
+    # Twenty losses pin the level down better than none.
+    assert bad.log_cov[1, 1] < good.log_cov[1, 1]

@@ -73,3 +73,12 @@ def test_no_loss_in_little_exposure_is_weak_evidence() -> None:
     # keeps a ratio well above "never churns" (a gamma spread with shape < 1 would not).
     model = HazardCredibility(mu=0.0, sigma=1.0, slope=0.0)
     assert 0.4 < model.ratio(0.0, 2.0) < model.ratio(0.0, 0.0)
+
+
+def test_posterior_spread_of_the_log_ratio_shrinks_with_exposure() -> None:
+    model = HazardCredibility(mu=0.0, sigma=0.6, slope=0.0)
+    # No exposure: the prior's variance; then about 1 / O for a well-observed cohort.
+    assert model.log_ratio_variance(0.0, 0.0) == pytest.approx(0.36, rel=1e-3)
+    spreads = [model.log_ratio_variance(e, e) for e in (1.0, 10.0, 100.0, 1000.0)]
+    assert spreads == sorted(spreads, reverse=True)
+    assert spreads[-1] == pytest.approx(1 / 1000, rel=0.05)

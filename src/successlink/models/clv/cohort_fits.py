@@ -250,14 +250,28 @@ def _settled(children: list[Child], mature: Mapping[tuple[str, ...], CohortFit],
     if model is None:
         return {}
     out = {}
-    for i, (key, child, _, prior) in enumerate(children):
+    for i, (key, child, _, _) in enumerate(children):
         if key in mature or child.size < min_accounts:
             continue
-        ratio = model.ratio(observed[i], expected[i], 0.0 if shift is None else shift[i])
-        ratio = min(max(ratio, RATIO_RANGE[0]), RATIO_RANGE[1])
-        out[key] = CohortFit(key, tilted(references[i], ratio, periods=year), child.size,
-                             TILTED, prior.log_cov)
+        s = 0.0 if shift is None else float(shift[i])
+        ratio = min(max(model.ratio(observed[i], expected[i], s), RATIO_RANGE[0]),
+                    RATIO_RANGE[1])
+        fit = tilted(references[i], ratio, periods=year)
+        out[key] = CohortFit(key, fit, child.size, TILTED,
+                             _tilt_covariance(references[i], fit, ratio, year,
+                                              model.log_ratio_variance(observed[i],
+                                                                       expected[i], s)))
     return out
+
+
+def _tilt_covariance(reference: SbgFit, fit: SbgFit, ratio: float, year: int,
+                     log_ratio_variance: float) -> FloatArray:
+    """Covariance of (log alpha, log beta) of a settled cohort: its level is uncertain (the
+    posterior spread of its hazard ratio), its shape is its siblings' and held fixed."""
+    step = 0.01
+    nudged = tilted(reference, ratio * math.exp(step), periods=year)
+    slope = (math.log(nudged.beta) - math.log(fit.beta)) / step
+    return np.array([[0.0, 0.0], [0.0, slope * slope * log_ratio_variance]])
 
 
 def _child_fit(key: tuple[str, ...], counts: SurvivalCounts, parent: CohortFit, size: int,

@@ -103,6 +103,15 @@ class HazardCredibility:
                                   np.array([expected]), np.array([shift]))
         return float(np.exp(special.logsumexp(terms + log_r) - special.logsumexp(terms)))
 
+    def log_ratio_variance(self, observed: float, expected: float, shift: float = 0.0
+                           ) -> float:
+        """Posterior variance of log r: how uncertain the cohort's level still is."""
+        log_r, terms = _log_terms(self.mu, self.sigma, self.slope, np.array([observed]),
+                                  np.array([expected]), np.array([shift]))
+        weight = np.exp(terms - special.logsumexp(terms))
+        mean = float(np.sum(weight * log_r))
+        return float(np.sum(weight * (log_r - mean) ** 2))
+
 
 def _negative_log_likelihood(x: FloatArray, observed: FloatArray, expected: FloatArray,
                              shift: FloatArray) -> float:
