@@ -75,6 +75,11 @@ class LtvOptions:
     # Carry each cohort's hazard ratio from the interval with the most churn observed (monthly
     # plans, usually) into the priors of the others (see models.clv.cohort_fits).
     borrow_across_intervals: bool = True
+    # Tilt each cohort's prior by its credibility-weighted hazard ratio: its own losses
+    # against the prior's at the same renewals, and (with `account_mix`) how much riskier
+    # its plans and seats look than its parent's accounts of the same age.
+    hazard_credibility: bool = True
+    account_mix: bool = True
     early_days: int = 30
     early_window_days: int = 365
     churn_horizon_days: float = 90.0
@@ -140,6 +145,18 @@ def book_from(metrics: pa.Table, as_of: date) -> Book:
         duration_days=np.maximum(ended - first_paid, 0) / micros_per_day, churned=churned)
 
 
+def account_mix(book: Book, rows: npt.NDArray[np.intp]) -> F:
+    """What `rows` bought, as regression columns: one indicator per plan but the first.
+
+    Known from an account's first invoice, so a cohort referred last month has it too.
+    Seats and MRR are not used: the snapshot holds them as of the day, 0 for an account
+    that has churned, which would tell the model who churned rather than who will.
+    """
+    plans = np.unique(book.plan[rows])
+    columns = [(book.plan[rows] == plan).astype(np.float64) for plan in plans[1:]]
+    return np.column_stack(columns) if columns else np.zeros((rows.size, 1))
+
+
 def fit_book(book: Book, options: LtvOptions) -> dict[str, tuple[CohortTree, npt.NDArray[np.intp]]]:
     """One cohort tree per billing interval: {interval: (tree, rows of the book in it)}.
 
@@ -160,16 +177,19 @@ def fit_book(book: Book, options: LtvOptions) -> dict[str, tuple[CohortTree, npt
         period_days, slack = PERIODS[interval]
         rows = candidates[interval]
         levels = [(name, getattr(book, name)[rows]) for name in options.levels]
+        features = account_mix(book, rows) if options.account_mix else None
         try:
             tree = fit_cohort_tree(book.duration_days[rows], book.churned[rows], levels,
                                    period_days=period_days, slack_days=slack,
                                    min_accounts=options.min_accounts,
-                                   prior_weight=options.prior_weight, relative_risk=ratios)
+                                   prior_weight=options.prior_weight, relative_risk=ratios,
+                                   credibility=options.hazard_credibility, features=features,
+                                   age_days=book.age_days[rows])
         except ValueError:
             continue  # no churn and renewals to learn from in this interval
         trees[interval] = (tree, rows)
         if ratios is None and options.borrow_across_intervals:
-            ratios = relative_risks(tree, DAYS_PER_YEAR)
+            ratios = relative_risks(tree, DAYS_PER_YEAR, centred=options.hazard_credibility)
     return {interval: trees[interval] for interval in PERIODS if interval in trees}
 
 
