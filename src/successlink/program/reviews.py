@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
-from successlink.program.books import ledger_account, linked_refunds, subscription_churns
+from successlink.program.books import linked_refunds, subscription_churns
 from successlink.program.fraud import FraudRules, Referral, suspicions
+from successlink.program.records import CustomerRecords, ledger_account, load_records
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
 from successlink.store.fraud import FraudFlag, FraudReview
-from successlink.store.sales import Sale
 from successlink.store.tracking import Click
 
 DEFAULT_RULES = FraudRules()
@@ -28,14 +28,24 @@ DEFAULT_RULES = FraudRules()
 def check_referral(session: Session, customer: Customer, now: datetime,
                    rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
     """Raise the flags that fire for a referred customer and are not raised yet."""
+    flags = new_flags(session, customer, now, load_records(session, [customer]), rules)
+    session.flush()
+    return flags
+
+
+def new_flags(session: Session, customer: Customer, now: datetime, records: CustomerRecords,
+              rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
+    """`check_referral` from rows loaded for a batch of customers; the flags are added to
+    the session (not flushed) and to `records`, so a customer checked next under the same
+    ledger account does not raise them again."""
     if customer.affiliate_id is None:
         return []
-    affiliate = session.get(Affiliate, customer.affiliate_id)
+    affiliate = records.affiliates.get(customer.affiliate_id)
     if affiliate is None:
         return []
-    referral = _referral(session, customer, affiliate, rules)
+    referral = _referral(session, customer, affiliate, records, rules)
     subject = ledger_account(customer)
-    known = set(session.scalars(select(FraudFlag.kind).where(FraudFlag.subject == subject)))
+    known = records.flag_kinds.setdefault(subject, set())
     out = []
     for s in suspicions(referral, rules):
         if s.kind in known:
@@ -47,22 +57,21 @@ def check_referral(session: Session, customer: Customer, now: datetime,
                          status="open", created_at=now)
         session.add(flag)
         out.append(flag)
-    session.flush()
     return out
 
 
 def _referral(session: Session, customer: Customer, affiliate: Affiliate,
-              rules: FraudRules) -> Referral:
-    click = session.get(Click, customer.click_id) if customer.click_id else None
+              records: CustomerRecords, rules: FraudRules) -> Referral:
+    click = records.clicks.get(customer.click_id) if customer.click_id else None
     flood = 0
     if click is not None and click.ip_anon is not None:
         flood = int(session.scalar(select(func.count()).select_from(Click).where(
             Click.affiliate_id == affiliate.id, Click.ip_anon == click.ip_anon,
             Click.clicked_at > click.clicked_at - rules.flood_window,
             Click.clicked_at <= click.clicked_at + rules.flood_window)) or 0)
-    sales = session.scalars(select(Sale).where(Sale.customer_id == customer.id)).all()
-    refunds = [r.at for r in linked_refunds(session, sales) if r.refunded_minor > 0]
-    churns = subscription_churns(session, customer)
+    sales = records.sales_of(customer)
+    refunds = [r.at for r in linked_refunds(records, sales) if r.refunded_minor > 0]
+    churns = subscription_churns(records, customer)
     return Referral(
         affiliate_email=affiliate.email, customer_email=customer.email,
         click_ip=click.ip_anon if click else None,

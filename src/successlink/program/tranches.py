@@ -49,7 +49,13 @@ def tranche_amounts(total_minor: int, plan: Plan | None) -> list[int]:
     """The commission split by the plan's tranche percents, adding up to it exactly."""
     if plan is None:
         return [total_minor]
-    return split_minor(total_minor, [Fraction(t.percent) for t in plan.vesting.tranches])
+    return split_minor(total_minor, [t.percent for t in plan.vesting.tranches])
+
+
+def vesting_days(paid_at: datetime, plan: Plan | None) -> list[datetime]:
+    """When each tranche of a sale paid at `paid_at` vests (all at once without a plan)."""
+    days = [t.day for t in plan.vesting.tranches] if plan else [0]
+    return [paid_at + timedelta(days=day) for day in days]
 
 
 def reversed_share(facts: AccountFacts,
@@ -83,11 +89,9 @@ def targets(facts: AccountFacts, commission: Commission, plan: Plan | None,
     amounts = tranche_amounts(commission.amount_minor, plan)
     taken, reversed_at, why = reversed_share(facts, commission)
     taken_parts = split_minor(taken, amounts) if commission.amount_minor else [0] * len(amounts)
-    days = [t.day for t in plan.vesting.tranches] if plan else [0]
     out = []
-    for index, (amount, taken_part, day) in enumerate(zip(amounts, taken_parts, days,
-                                                          strict=True)):
-        vests_at = commission.sale.paid_at + timedelta(days=day)
+    for index, (amount, taken_part, vests_at) in enumerate(zip(
+            amounts, taken_parts, vesting_days(commission.sale.paid_at, plan), strict=True)):
         rest, settled_at, reason = _fate(facts, plan, vests_at, amount - taken_part, now,
                                          commission.sale.paid_at)
         target = Buckets(reversed=taken_part) + rest
