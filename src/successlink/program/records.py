@@ -45,8 +45,13 @@ def ledger_account(customer: Customer) -> str:
 
 def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
     """The stored form of an entry."""
+    return LedgerEntry(**entry_values(entry, recorded_at))
+
+
+def entry_values(entry: Entry, recorded_at: datetime) -> dict[str, Any]:
+    """An entry's columns, for a bulk insert."""
     c = entry.change
-    return LedgerEntry(
+    return dict(
         entry_key=entry.entry_key, tranche_key=entry.tranche_key, kind=entry.kind,
         affiliate_id=entry.affiliate_id, account_id=entry.account_id, sale_id=entry.sale_id,
         currency=entry.currency, unvested_minor=c.unvested, vested_minor=c.vested,

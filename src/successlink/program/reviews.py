@@ -29,15 +29,16 @@ def check_referral(session: Session, customer: Customer, now: datetime,
                    rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
     """Raise the flags that fire for a referred customer and are not raised yet."""
     flags = new_flags(session, customer, now, load_records(session, [customer]), rules)
+    session.add_all(flags)
     session.flush()
     return flags
 
 
 def new_flags(session: Session, customer: Customer, now: datetime, records: CustomerRecords,
               rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
-    """`check_referral` from rows loaded for a batch of customers; the flags are added to
-    the session (not flushed) and to `records`, so a customer checked next under the same
-    ledger account does not raise them again."""
+    """The flags `check_referral` raises, from rows loaded for a batch of customers; the
+    caller stores them. Their kinds are added to `records`, so a customer checked next
+    under the same ledger account does not raise them again."""
     if customer.affiliate_id is None:
         return []
     affiliate = records.affiliates.get(customer.affiliate_id)
@@ -55,7 +56,6 @@ def new_flags(session: Session, customer: Customer, now: datetime, records: Cust
                          details={**s.details, "sentence": s.sentence,
                                   "customer": customer.external_id},
                          status="open", created_at=now)
-        session.add(flag)
         out.append(flag)
     return out
 

@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
 from successlink.program.books import customer_entries
 from successlink.program.intake import store_changes
+from successlink.program.ledger import Entry
 from successlink.program.plans import Plan
-from successlink.program.records import load_records, scalars_in, to_row
+from successlink.program.records import entry_values, load_records, scalars_in
 from successlink.program.reviews import new_flags
 from successlink.program.signatures import verify_signature
 from successlink.program.stripe_events import (
@@ -39,6 +40,7 @@ from successlink.program.stripe_events import (
 )
 from successlink.store.base import Base
 from successlink.store.customers import Customer
+from successlink.store.fraud import FraudFlag
 from successlink.store.ledger import LedgerEntry
 from successlink.store.sales import Dispute, Refund, Sale, Subscription
 from successlink.store.webhooks import WebhookEvent
@@ -122,12 +124,11 @@ def process_batch(session: Session, events: Sequence[StripeEvent], settings: Web
             fresh[event.event_id] = event
             results.append(WebhookResult(event.event_id, event.event_type,
                                          "processed" if event.handled else "ignored"))
-    session.add_all(WebhookEvent(event_id=e.event_id, source="stripe", event_type=e.event_type,
-                                 api_version=e.api_version,
-                                 outcome="processed" if e.handled else "ignored",
-                                 created_at=e.created, received_at=received_at)
-                    for e in fresh.values())
-    session.flush()  # a concurrent delivery of the same id fails here, before any effect
+    if fresh:  # a concurrent delivery of the same id fails here, before any effect
+        session.execute(insert(WebhookEvent), [
+            {"event_id": e.event_id, "source": "stripe", "event_type": e.event_type,
+             "api_version": e.api_version, "outcome": "processed" if e.handled else "ignored",
+             "created_at": e.created, "received_at": received_at} for e in fresh.values()])
     record_changes(session, [c for e in fresh.values() for c in e.changes], settings,
                    received_at)
     return results
@@ -147,20 +148,25 @@ def settle_touched(session: Session, customers: Sequence[Customer], settings: We
     rows loaded for all of them at once."""
     now = received_at - settings.settle_delay
     records = load_records(session, customers)
-    rows: list[LedgerEntry] = []
+    flags: list[FraudFlag] = []
+    entries: list[Entry] = []
     for customer in customers:
-        new_flags(session, customer, received_at, records)
+        flags += new_flags(session, customer, received_at, records)
         try:
-            entries = customer_entries(session, customer, settings.plans, now,
-                                       settings.default_plan, records)
+            entries += customer_entries(session, customer, settings.plans, now,
+                                        settings.default_plan, records)
         except ConfigError as exc:
             # The facts are stored and acknowledged; the ledger catches up at the next
             # settlement once the program is fixed (a 500 would only make Stripe retry).
             log.warning("customer %s not settled: %s", customer.external_id, exc.render())
-            continue
-        rows.extend(to_row(e, now) for e in entries)
-    session.add_all(rows)
-    session.flush()
+    # Bulk inserts: nothing in the transaction reads these rows back as objects.
+    if flags:
+        session.execute(insert(FraudFlag), [
+            {"affiliate_id": f.affiliate_id, "kind": f.kind, "subject": f.subject,
+             "details": f.details, "status": f.status, "created_at": f.created_at}
+            for f in flags])
+    if entries:
+        session.execute(insert(LedgerEntry), [entry_values(e, now) for e in entries])
 
 
 _Limit = tuple[str, type[Base], str]
