@@ -9,6 +9,7 @@ referral, and the reason is in the reversal's sentence for the affiliate to read
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,17 +29,18 @@ DEFAULT_RULES = FraudRules()
 def check_referral(session: Session, customer: Customer, now: datetime,
                    rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
     """Raise the flags that fire for a referred customer and are not raised yet."""
-    flags = new_flags(session, customer, now, load_records(session, [customer]), rules)
+    flags = [FraudFlag(**values) for values in
+             new_flags(session, customer, now, load_records(session, [customer]), rules)]
     session.add_all(flags)
     session.flush()
     return flags
 
 
 def new_flags(session: Session, customer: Customer, now: datetime, records: CustomerRecords,
-              rules: FraudRules = DEFAULT_RULES) -> list[FraudFlag]:
-    """The flags `check_referral` raises, from rows loaded for a batch of customers; the
-    caller stores them. Their kinds are added to `records`, so a customer checked next
-    under the same ledger account does not raise them again."""
+              rules: FraudRules = DEFAULT_RULES) -> list[dict[str, Any]]:
+    """The columns of the flags `check_referral` raises, from rows loaded for a batch of
+    customers; the caller stores them (a bulk insert). Their kinds are added to `records`,
+    so a customer checked next under the same ledger account does not raise them again."""
     if customer.affiliate_id is None:
         return []
     affiliate = records.affiliates.get(customer.affiliate_id)
@@ -52,11 +54,10 @@ def new_flags(session: Session, customer: Customer, now: datetime, records: Cust
         if s.kind in known:
             continue
         known.add(s.kind)
-        flag = FraudFlag(affiliate_id=affiliate.id, kind=s.kind, subject=subject,
-                         details={**s.details, "sentence": s.sentence,
-                                  "customer": customer.external_id},
-                         status="open", created_at=now)
-        out.append(flag)
+        out.append({"affiliate_id": affiliate.id, "kind": s.kind, "subject": subject,
+                    "details": {**s.details, "sentence": s.sentence,
+                                "customer": customer.external_id},
+                    "status": "open", "created_at": now})
     return out
 
 

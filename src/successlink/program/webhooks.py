@@ -7,6 +7,11 @@ charge is one fact, a subscription keeps the state of its newest event, and a cu
 earliest evidence of who referred it, so any delivery order stores the same facts. The
 ledger is then settled `settle_delay` behind the clock, so events Stripe delivers out of
 order are all in before they are settled.
+
+Deliveries are processed in batches (`process_batch`: the service's group commit hands over
+every verified delivery that arrived together, in one transaction); a single delivery is a
+batch of one. Because the facts merge order-free, recording a batch in one pass and settling
+each customer it touches once, at the end, stores what the events one by one would.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -148,7 +154,7 @@ def settle_touched(session: Session, customers: Sequence[Customer], settings: We
     rows loaded for all of them at once."""
     now = received_at - settings.settle_delay
     records = load_records(session, customers)
-    flags: list[FraudFlag] = []
+    flags: list[dict[str, Any]] = []
     entries: list[Entry] = []
     for customer in customers:
         flags += new_flags(session, customer, received_at, records)
@@ -161,10 +167,7 @@ def settle_touched(session: Session, customers: Sequence[Customer], settings: We
             log.warning("customer %s not settled: %s", customer.external_id, exc.render())
     # Bulk inserts: nothing in the transaction reads these rows back as objects.
     if flags:
-        session.execute(insert(FraudFlag), [
-            {"affiliate_id": f.affiliate_id, "kind": f.kind, "subject": f.subject,
-             "details": f.details, "status": f.status, "created_at": f.created_at}
-            for f in flags])
+        session.execute(insert(FraudFlag), flags)
     if entries:
         session.execute(insert(LedgerEntry), [entry_values(e, now) for e in entries])
 
