@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from successlink.program.records import rows_in, scalars_in
@@ -41,6 +41,7 @@ def store_changes(session: Session, changes: Sequence[Change]) -> list[Customer]
     with session.no_autoflush:
         for change in changes:
             touched.update(batch.apply(change))
+        batch.insert_new_customers()
     session.flush()
     owned = batch.owners()
     touched.update(owned)
@@ -120,20 +121,34 @@ class _Batch:
     def _create_customers(self, named: Sequence[tuple[str, datetime]]) -> None:
         """Every customer a change names, created bare the first time one does; its
         `created_at` is the earliest time any change showed it (order-free)."""
-        new = []
+        self.new: dict[str, Customer] = {}  # not in the session yet: see insert_new_customers
         for external_id, seen_at in named:
             customer = self.customers.get(external_id)
             if customer is None:
                 customer = Customer(external_id=external_id, email=None, account_id=None,
                                     affiliate_id=None, click_id=None, referred_at=None,
                                     churned_at=None, created_at=seen_at)
-                self.customers[external_id] = customer
-                new.append(customer)
+                self.customers[external_id] = self.new[external_id] = customer
             elif seen_at < customer.created_at:
                 customer.created_at = seen_at
-        if new:
-            self.session.add_all(new)
-            self.session.flush()  # sales point at the customer's id
+        self.sale_owners: dict[str, str] = {}  # new sales of new customers: whose they are
+
+    def insert_new_customers(self) -> None:
+        """Insert the customers first named in this batch, with everything the batch said
+        about them, in one statement (the ORM would insert them one by one to learn their
+        ids, then update them); then read them back with their ids, in the order they were
+        first named, and point their new sales at them."""
+        if not self.new:
+            return
+        columns = ("external_id", "email", "account_id", "affiliate_id", "click_id",
+                   "referred_at", "churned_at", "created_at")
+        self.session.connection().execute(insert(cast(Table, Customer.__table__)), [
+            {c: getattr(customer, c) for c in columns} for customer in self.new.values()])
+        stored = scalars_in(self.session, list(self.new), lambda v: select(Customer)
+                            .where(Customer.external_id.in_(v)))
+        self.customers.update((c.external_id, c) for c in stored)
+        for sale_id, external_id in self.sale_owners.items():
+            self.sales[sale_id].customer_id = self.customers[external_id].id
 
     def apply(self, change: Change) -> list[str]:
         """Store one change; returns the external ids of the customers it names (refunds
@@ -197,8 +212,10 @@ class _Batch:
     def _sale(self, change: SalePaid) -> None:
         sale = self.sales.get(change.sale_id)
         if sale is None:
-            sale = Sale(id=change.sale_id,
-                        customer_id=self.customers[change.customer_external_id].id,
+            owner = change.customer_external_id
+            if owner in self.new:  # its id is known once it is inserted
+                self.sale_owners[change.sale_id] = owner
+            sale = Sale(id=change.sale_id, customer_id=self.customers[owner].id,
                         charge_id=change.charge_id, payment_intent_id=change.payment_intent_id,
                         amount_minor=change.amount_minor, currency=change.currency,
                         paid_at=change.paid_at, product_id=change.product_id,
