@@ -21,7 +21,13 @@ from successlink.program.commissions import Commission, commissions, plan_in_for
 from successlink.program.facts import AccountFacts
 from successlink.program.ledger import Entry, entry, legs, moves
 from successlink.program.plans import Plan
-from successlink.program.tranches import TrancheTarget, targets, vesting_days
+from successlink.program.tranches import (
+    Schedule,
+    TrancheTarget,
+    targets,
+    targets_over,
+    vesting_days,
+)
 
 
 def account_targets(facts: AccountFacts, plans: Sequence[Plan],
@@ -69,7 +75,8 @@ def _instants(facts: AccountFacts, commission: Commission, plan: Plan | None,
 def _histories(facts: AccountFacts, commission: Commission, plan: Plan | None,
                now: datetime) -> list[list[TrancheTarget]]:
     """Per tranche, its targets at each instant, oldest first."""
-    by_instant = [targets(facts.as_of(t), commission, plan, t)
+    schedule = Schedule.of(commission, plan)
+    by_instant = [targets_over(facts.as_of(t), commission, plan, t, schedule)
                   for t in _instants(facts, commission, plan, now)]
     return [list(tranche) for tranche in zip(*by_instant, strict=True)]
 
