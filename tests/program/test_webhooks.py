@@ -20,12 +20,13 @@ from successlink.program.books import settle_all, stored_balances
 from successlink.program.buckets import Buckets
 from successlink.program.plans import load_plan
 from successlink.program.signatures import SignatureError
-from successlink.program.stripe_events import EventError
+from successlink.program.stripe_events import EventError, SalePaid, StripeEvent
 from successlink.program.webhooks import (
     WebhookSettings,
     handle_stripe_webhook,
     process_batch,
     read_delivery,
+    unstorable,
 )
 from successlink.store.affiliates import Affiliate
 from successlink.store.connect import open_store
@@ -422,3 +423,22 @@ def test_a_lead_by_id_or_email_attributes_a_customer_from_its_click(store: Engin
         # a lead without a click counts from when it was recorded
         "cus_B": ("aff_1", None, datetime(2020, 6, 15, tzinfo=UTC), None),
         "cus_C": (None, None, None, "cy@else.test")}
+
+
+def test_unstorable_names_the_field_and_the_limit() -> None:
+    at = datetime(2020, 6, 27, tzinfo=UTC)
+
+    def sale(**fields: object) -> StripeEvent:
+        values: dict[str, object] = {"sale_id": "in_1", "customer_external_id": "cus_1",
+                                     "amount_minor": 100, "currency": "USD", "paid_at": at,
+                                     **fields}
+        return StripeEvent("evt_1", "invoice.paid", None, at,
+                           (SalePaid(**values),))  # type: ignore[arg-type]
+
+    assert unstorable(sale()) is None
+    assert unstorable(sale(billing_reason="r" * 64)) is None
+    assert unstorable(sale(billing_reason="r" * 65)) == (
+        "event evt_1: SalePaid.billing_reason is 65 characters long; the app store keeps "
+        "at most 64")
+    assert unstorable(sale(amount_minor=2**63)) == (
+        f"SalePaid amount {2**63} is too large to store")

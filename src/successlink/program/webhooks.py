@@ -172,22 +172,36 @@ def settle_touched(session: Session, customers: Sequence[Customer], settings: We
         session.execute(insert(LedgerEntry), [entry_values(e, now) for e in entries])
 
 
-_Limit = tuple[str, type[Base], str]
-# (field of the change, table, column) for every text a change stores.
-_STORED: dict[type, list[_Limit]] = {
-    CustomerSeen: [("external_id", Customer, "external_id")],
-    SalePaid: [("sale_id", Sale, "id"), ("customer_external_id", Customer, "external_id"),
-               ("charge_id", Sale, "charge_id"), ("payment_intent_id", Sale, "payment_intent_id"),
-               ("currency", Sale, "currency"), ("billing_reason", Sale, "billing_reason")],
-    ChargeRefunded: [("charge_id", Refund, "charge_id"),
-                     ("payment_intent_id", Refund, "payment_intent_id"),
-                     ("invoice_id", Refund, "invoice_id"), ("currency", Refund, "currency")],
-    DisputeOpened: [("dispute_id", Dispute, "id"), ("charge_id", Dispute, "charge_id"),
-                    ("payment_intent_id", Dispute, "payment_intent_id")],
-    SubscriptionState: [("subscription_id", Subscription, "id"),
-                        ("customer_external_id", Subscription, "customer_external_id"),
-                        ("status", Subscription, "status")],
+def _length(table: type[Base], column: str) -> int:
+    length = getattr(table.__table__.c[column].type, "length", None)
+    return int(length) if length is not None else 2**31
+
+
+# (field of the change, the longest text its column holds) for every text a change stores.
+_STORED: dict[type, list[tuple[str, int]]] = {
+    CustomerSeen: [("external_id", _length(Customer, "external_id"))],
+    SalePaid: [("sale_id", _length(Sale, "id")),
+               ("customer_external_id", _length(Customer, "external_id")),
+               ("charge_id", _length(Sale, "charge_id")),
+               ("payment_intent_id", _length(Sale, "payment_intent_id")),
+               ("currency", _length(Sale, "currency")),
+               ("billing_reason", _length(Sale, "billing_reason"))],
+    ChargeRefunded: [("charge_id", _length(Refund, "charge_id")),
+                     ("payment_intent_id", _length(Refund, "payment_intent_id")),
+                     ("invoice_id", _length(Refund, "invoice_id")),
+                     ("currency", _length(Refund, "currency"))],
+    DisputeOpened: [("dispute_id", _length(Dispute, "id")),
+                    ("charge_id", _length(Dispute, "charge_id")),
+                    ("payment_intent_id", _length(Dispute, "payment_intent_id"))],
+    SubscriptionState: [("subscription_id", _length(Subscription, "id")),
+                        ("customer_external_id",
+                         _length(Subscription, "customer_external_id")),
+                        ("status", _length(Subscription, "status"))],
 }
+_EVENT = [("id", "event_id", _length(WebhookEvent, "event_id")),
+          ("type", "event_type", _length(WebhookEvent, "event_type")),
+          ("api_version", "api_version", _length(WebhookEvent, "api_version"))]
+_REFUND_KEY = _length(Refund, "id")
 _MAX_MINOR = 2**63 - 1  # a BIGINT
 
 
@@ -195,22 +209,20 @@ def unstorable(event: StripeEvent) -> str | None:
     """Why the event cannot be stored (a text longer than its column, an amount beyond a
     BIGINT), or None. Checked before anything is written, so one such event in a batch
     cannot abort the others; SQLite would store the text and PostgreSQL refuse it."""
-    texts: list[tuple[str, str | None, type[Base], str]] = [
-        ("id", event.event_id, WebhookEvent, "event_id"),
-        ("type", event.event_type, WebhookEvent, "event_type"),
-        ("api_version", event.api_version, WebhookEvent, "api_version")]
+    texts: list[tuple[str, str | None, int]] = [
+        (name, getattr(event, field), length) for name, field, length in _EVENT]
     for change in event.changes:
-        texts += [(f"{type(change).__name__}.{name}", getattr(change, name), table, column)
-                  for name, table, column in _STORED[type(change)]]
+        kind = type(change).__name__
+        texts += [(f"{kind}.{name}", getattr(change, name), length)
+                  for name, length in _STORED[type(change)]]
         if isinstance(change, ChargeRefunded):
             texts.append(("the refund key", f"{change.charge_id}:{change.refunded_minor}",
-                          Refund, "id"))
+                          _REFUND_KEY))
         amount = int(getattr(change, "amount_minor", 0) or getattr(change, "refunded_minor", 0))
         if abs(amount) > _MAX_MINOR:
-            return f"{type(change).__name__} amount {amount} is too large to store"
-    for name, value, table, column in texts:
-        length = getattr(table.__table__.c[column].type, "length", None)
-        if value is not None and length is not None and len(value) > length:
+            return f"{kind} amount {amount} is too large to store"
+    for name, value, length in texts:
+        if value is not None and len(value) > length:
             return (f"event {event.event_id[:64]}: {name} is {len(value)} characters long; "
                     f"the app store keeps at most {length}")
     return None
