@@ -38,14 +38,14 @@ def test_db_upgrade_creates_the_store_then_reports_it_up_to_date(workspace: Path
     runner = CliRunner()
     first = runner.invoke(_root(), ["--workspace", str(workspace), "db", "upgrade"])
     assert first.exit_code == 0, first.output
-    assert "upgraded from empty to revision 0003" in first.output
+    assert "upgraded from empty to revision 0004" in first.output
     engine = open_store(f"sqlite:///{workspace / 'app.db'}")
     assert "ledger_entries" in inspect(engine).get_table_names()
     engine.dispose()
     again = runner.invoke(_root(), ["--workspace", str(workspace), "db", "upgrade"])
-    assert again.exit_code == 0 and "up to date (revision 0003)" in again.output
+    assert again.exit_code == 0 and "up to date (revision 0004)" in again.output
     status = runner.invoke(_root(), ["--workspace", str(workspace), "db", "status"])
-    assert "revision 0003 (newest 0003)" in status.output
+    assert "revision 0004 (newest 0004)" in status.output
 
 
 def test_db_status_on_an_empty_store_says_to_upgrade(workspace: Path) -> None:
@@ -76,5 +76,5 @@ def test_the_root_command_mounts_db(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SUCCESSLINK_APP_STORE", raising=False)
     assert run(["--workspace", str(tmp_path), "db", "upgrade"]) == 0
     assert run(["--workspace", str(tmp_path), "db", "status"]) == 0
-    assert "revision 0003 (newest 0003)" in capsys.readouterr().out
+    assert "revision 0004 (newest 0004)" in capsys.readouterr().out
     assert (tmp_path / "app.db").exists()

@@ -4,9 +4,11 @@ delivery order."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import Phase, given, settings
@@ -18,13 +20,23 @@ from successlink.program.books import settle_all, stored_balances
 from successlink.program.buckets import Buckets
 from successlink.program.plans import load_plan
 from successlink.program.signatures import SignatureError
-from successlink.program.webhooks import WebhookSettings, handle_stripe_webhook
+from successlink.program.stripe_events import EventError, SalePaid, StripeEvent
+from successlink.program.webhooks import (
+    WebhookSettings,
+    handle_stripe_webhook,
+    process_batch,
+    read_delivery,
+    unstorable,
+)
 from successlink.store.affiliates import Affiliate
+from successlink.store.connect import open_store
 from successlink.store.customers import Customer
+from successlink.store.fraud import FraudFlag
 from successlink.store.ledger import LedgerEntry
+from successlink.store.migrate import upgrade
 from successlink.store.sales import Dispute, Refund, Sale, Subscription
 from successlink.store.tables import Base
-from successlink.store.tracking import Click
+from successlink.store.tracking import Click, Lead
 from successlink.store.webhooks import WebhookEvent
 from tests.program.plans import QUALITY_PLAN
 from tests.program.stripe_data import HANDLED, envelope, load, ruby_mock_bodies, sign, with_id
@@ -214,3 +226,219 @@ def test_any_order_and_duplication_of_the_stream_gives_the_ordered_ledger(
     assert outcomes.count("processed") == len(events)
     expected = _ledger(ordered)
     assert expected and _ledger(late) == expected
+
+
+# --- batches: the same rows as one by one -----------------------------------------------
+
+def _process(store: Engine, bodies: list[bytes], received_at: datetime,
+             config: WebhookSettings) -> list[str]:
+    events = [read_delivery(body, sign(body), config) for body in bodies]
+    with Session(store) as s, s.begin():
+        return [r.outcome for r in process_batch(s, events, config, received_at)]
+
+
+def _rows(store: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row the webhooks write, without surrogate ids (they number rows in insertion
+    order, which batching may change)."""
+    tables: dict[str, tuple[type, list[str]]] = {
+        "webhook_events": (WebhookEvent, ["event_id", "event_type", "api_version", "outcome",
+                                          "created_at", "received_at"]),
+        "customers": (Customer, ["external_id", "email", "account_id", "affiliate_id",
+                                 "click_id", "referred_at", "churned_at", "created_at"]),
+        "sales": (Sale, ["id", "charge_id", "payment_intent_id", "amount_minor", "currency",
+                         "paid_at", "product_id", "price_id", "billing_reason"]),
+        "refunds": (Refund, ["id", "charge_id", "payment_intent_id", "invoice_id",
+                             "refunded_minor", "currency", "refunded_at"]),
+        "disputes": (Dispute, ["id", "charge_id", "payment_intent_id", "opened_at"]),
+        "subscriptions": (Subscription, ["id", "customer_external_id", "status", "ended_at",
+                                         "event_at"]),
+        "fraud_flags": (FraudFlag, ["affiliate_id", "kind", "subject", "details", "status",
+                                    "created_at"]),
+        "ledger_entries": (LedgerEntry, ["entry_key", "tranche_key", "kind", "affiliate_id",
+                                         "account_id", "sale_id", "currency", "unvested_minor",
+                                         "vested_minor", "lapsed_minor", "reversed_minor",
+                                         "plan_id", "plan_version", "inputs", "explanation",
+                                         "effective_at", "recorded_at"]),
+    }
+    out = {}
+    with Session(store) as s:
+        for name, (table, columns) in tables.items():
+            rows = [tuple(repr(getattr(r, c)) for c in columns)
+                    for r in s.scalars(select(table))]
+            out[name] = sorted(rows)
+        # a sale's customer by its external id, not by the surrogate key
+        owners = select(Sale.id, Customer.external_id).join(Customer,
+                                                            Customer.id == Sale.customer_id)
+        out["sale_customers"] = sorted(tuple(r) for r in s.execute(owners).all())
+    return out
+
+
+@st.composite
+def _batched(draw: st.DrawFn, events: list[bytes]) -> list[list[bytes]]:
+    """Any order, any duplicates, cut into any batches."""
+    again = draw(st.lists(st.sampled_from(events), max_size=5))
+    stream = draw(st.permutations(events + again))
+    cuts = sorted(draw(st.sets(st.integers(1, len(stream) - 1), max_size=4)))
+    bounds = [0, *cuts, len(stream)]
+    return [stream[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+LAGGING = WebhookSettings(secrets=SETTINGS.secrets, plans=[PLAN], tolerance_seconds=None,
+                          settle_delay=timedelta(days=90))
+
+
+@settings(max_examples=8, deadline=None,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking a DB run is slow
+@given(_batched(_events()))
+def test_any_batching_of_the_stream_stores_what_one_by_one_stores(
+        batches: list[list[bytes]]) -> None:
+    # Every event is in before the ledger settles up to it (as in the test above), so the
+    # batched ledger must be the ordered stream's entry for entry, besides every other row
+    # matching the same deliveries made one by one.
+    received = datetime(2020, 9, 14, tzinfo=UTC)
+    one, batched = next(_memory_store()), next(_memory_store())
+    singles = [_deliver(one, body, received, LAGGING) for batch in batches for body in batch]
+    grouped = [o for batch in batches for o in _process(batched, batch, received, LAGGING)]
+    assert grouped == singles
+    assert grouped.count("processed") == len(_events())
+    assert _rows(batched) == _rows(one)
+    ordered = next(_memory_store())
+    for body in sorted(_events(), key=_created):
+        _deliver(ordered, body, datetime.fromtimestamp(_created(body), UTC))
+    expected = _ledger(ordered)
+    assert expected and _ledger(batched) == expected == _ledger(one)
+    assert _rows(batched) == _rows(one)   # after both settled at the same later date
+
+
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(_batched(_events()), st.lists(st.integers(0, 120), min_size=6, max_size=6))
+def test_batches_settled_while_facts_still_arrive_end_in_the_same_balances(
+        batches: list[list[bytes]], days: list[int]) -> None:
+    # No settlement delay, each batch received on its own day from 2020-06-21 on: a fact can
+    # arrive after the ledger moved past it. Facts and events are still the same rows as
+    # one by one, and once settled at a later date every tranche holds the same money (the
+    # entries on the way may differ: a late refund is a reversal out of `vested` one by one
+    # and an accrual's reversal in a batch that holds both).
+    start = datetime(2020, 6, 21, tzinfo=UTC)
+    received = [start + timedelta(days=d) for d in sorted(days)]
+    one, batched = next(_memory_store()), next(_memory_store())
+    for batch, at in zip(batches, received, strict=False):
+        singles = [_deliver(one, body, at) for body in batch]
+        assert _process(batched, batch, at, SETTINGS) == singles
+    rows_one, rows_batched = _rows(one), _rows(batched)
+    for name in ("webhook_events", "customers", "sales", "sale_customers", "refunds",
+                 "disputes", "subscriptions", "fraud_flags"):
+        assert rows_batched[name] == rows_one[name], name
+    _ledger(one), _ledger(batched)  # settle both at 2021-06-01
+    with Session(one) as a, Session(batched) as b:
+        assert stored_balances(b) == stored_balances(a)
+        assert _positions(b) == _positions(a)
+
+
+def _positions(s: Session) -> dict[str, tuple[int, int, int, int]]:
+    rows = s.execute(select(LedgerEntry.tranche_key, func.sum(LedgerEntry.unvested_minor),
+                            func.sum(LedgerEntry.vested_minor),
+                            func.sum(LedgerEntry.lapsed_minor),
+                            func.sum(LedgerEntry.reversed_minor))
+                     .group_by(LedgerEntry.tranche_key)).all()
+    return {k: (int(u), int(v), int(lp), int(r)) for k, u, v, lp, r in rows}
+
+
+def test_a_batch_dedupes_within_itself_and_against_the_store(store: Engine) -> None:
+    bodies = ruby_mock_bodies()
+    first = with_id(bodies["customer.created"], "evt_a")
+    assert _process(store, [first], NOW, SETTINGS) == ["processed"]
+    second = with_id(bodies["invoice.paid"], "evt_b")
+    ignored = with_id(bodies["charge.succeeded"], "evt_c")
+    assert _process(store, [first, second, second, ignored, ignored], NOW, SETTINGS) == [
+        "duplicate", "processed", "duplicate", "ignored", "duplicate"]
+    assert _count(store, WebhookEvent) == 3 and _count(store, Sale) == 1
+
+
+def test_an_unstorable_event_is_rejected_alone(store: Engine) -> None:
+    bodies = ruby_mock_bodies()
+    long_id = with_id(bodies["invoice.paid"], "evt_" + "x" * 300)
+    good = with_id(bodies["customer.created"], "evt_ok")
+    assert _process(store, [long_id, good], NOW, SETTINGS) == ["rejected", "processed"]
+    assert _count(store, WebhookEvent) == 1 and _count(store, Sale) == 0
+    with Session(store) as s, s.begin(), pytest.raises(
+            EventError, match="id is 304 characters long; the app store keeps at most 255"):
+        handle_stripe_webhook(s, long_id, sign(long_id), SETTINGS, NOW)
+    assert _count(store, WebhookEvent) == 1
+
+
+def _seeded(store: Engine) -> Engine:
+    with Session(store) as s, s.begin():
+        _seed_affiliate(s)
+    return store
+
+
+def test_a_batch_stores_what_one_by_one_stores_on_both_backends(
+        store: Engine, tmp_path: Path) -> None:
+    # a fixed scramble with duplicates: refunds and the dispute before their invoices
+    events = _events()
+    stream = [events[i] for i in (4, 5, 3, 7, 2, 0, 4, 1, 6, 3)]
+    one = open_store(f"sqlite:///{tmp_path / 'one.db'}")
+    upgrade(one)
+    _seeded(one)
+    received = datetime(2020, 12, 1, tzinfo=UTC)
+    singles = [_deliver(one, body, received) for body in stream]
+    batched = _seeded(store)
+    assert _process(batched, stream[:4], received, SETTINGS) + _process(
+        batched, stream[4:], received, SETTINGS) == singles
+    rows_one, rows_batched = _rows(one), _rows(batched)
+    for name in rows_one:
+        if name != "ledger_entries":   # settled 90 days late: see the balances test
+            assert rows_batched[name] == rows_one[name], name
+    with Session(one) as a, Session(batched) as b:
+        assert stored_balances(b) == stored_balances(a) != {}
+        assert _positions(b) == _positions(a)
+
+
+def test_a_lead_by_id_or_email_attributes_a_customer_from_its_click(store: Engine) -> None:
+    with Session(store) as s, s.begin():
+        _seed_affiliate(s)
+        s.add(Click(id="clk_2", link_id=None, affiliate_id="aff_1",
+                    clicked_at=datetime(2020, 6, 10, tzinfo=UTC), ip_anon=None,
+                    user_agent="test", referer=None, is_bot=False))
+        s.flush()
+        s.add_all([
+            Lead(click_id="clk_2", affiliate_id="aff_1", customer_external_id=None,
+                 email="bo@acme.test", created_at=datetime(2020, 6, 12, tzinfo=UTC)),
+            Lead(click_id=None, affiliate_id="aff_1", customer_external_id="cus_B",
+                 email=None, created_at=datetime(2020, 6, 15, tzinfo=UTC))])
+    customer = json.loads(ruby_mock_bodies()["customer.created"])["data"]["object"]
+    by_email = dict(customer, id="cus_A", email="Bo@Acme.test", metadata={})
+    by_id = dict(customer, id="cus_B", email=None, metadata={})
+    nobody = dict(customer, id="cus_C", email="cy@else.test", metadata={})
+    bodies = [envelope("customer.created", c, event_id=f"evt_{c['id']}", created=1592700000)
+              for c in (by_email, by_id, nobody)]
+    assert _process(store, bodies, NOW, SETTINGS) == ["processed"] * 3
+    with Session(store) as s:
+        found = {c.external_id: (c.affiliate_id, c.click_id, c.referred_at, c.email)
+                 for c in s.scalars(select(Customer))}
+    assert found == {
+        # the e-mail lead counts from its click (2020-06-10), as if the lead came first
+        "cus_A": ("aff_1", "clk_2", datetime(2020, 6, 10, tzinfo=UTC), "bo@acme.test"),
+        # a lead without a click counts from when it was recorded
+        "cus_B": ("aff_1", None, datetime(2020, 6, 15, tzinfo=UTC), None),
+        "cus_C": (None, None, None, "cy@else.test")}
+
+
+def test_unstorable_names_the_field_and_the_limit() -> None:
+    at = datetime(2020, 6, 27, tzinfo=UTC)
+
+    def sale(**fields: object) -> StripeEvent:
+        values: dict[str, object] = {"sale_id": "in_1", "customer_external_id": "cus_1",
+                                     "amount_minor": 100, "currency": "USD", "paid_at": at,
+                                     **fields}
+        return StripeEvent("evt_1", "invoice.paid", None, at,
+                           (SalePaid(**values),))  # type: ignore[arg-type]
+
+    assert unstorable(sale()) is None
+    assert unstorable(sale(billing_reason="r" * 64)) is None
+    assert unstorable(sale(billing_reason="r" * 65)) == (
+        "event evt_1: SalePaid.billing_reason is 65 characters long; the app store keeps "
+        "at most 64")
+    assert unstorable(sale(amount_minor=2**63)) == (
+        f"SalePaid amount {2**63} is too large to store")

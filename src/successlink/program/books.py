@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
@@ -23,22 +23,26 @@ from successlink.program.facts import (
     HealthReading,
     Referral,
     Refund,
-    Rejection,
     Sale,
 )
 from successlink.program.ledger import Entry
 from successlink.program.payouts import propose_payouts
 from successlink.program.plans import Plan, load_plan
+from successlink.program.records import (
+    CustomerRecords,
+    chunks,
+    ledger_account,
+    load_records,
+    to_entry,
+    to_row,
+)
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import AccountScore, AffiliateTier, Customer
-from successlink.store.fraud import FraudFlag, FraudReview
+from successlink.store.fraud import FraudFlag
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout, PayoutItem
 from successlink.store.plans import CommissionPlan
-from successlink.store.sales import Dispute as DisputeRow
-from successlink.store.sales import Refund as RefundRow
 from successlink.store.sales import Sale as SaleRow
-from successlink.store.sales import Subscription
 from successlink.timeline import end_of_day
 
 PAYABLE_STATUSES = ("active",)
@@ -69,39 +73,37 @@ def load_plans(session: Session) -> list[Plan]:
     return [load_plan(r.source_toml) for r in rows]
 
 
-def ledger_account(customer: Customer) -> str:
-    """The account a customer's entries are filed under (its warehouse account when known)."""
-    return customer.account_id or f"customer:{customer.external_id}"
+def customer_facts(session: Session, customer: Customer, default_plan: str | None,
+                   records: CustomerRecords | None = None) -> AccountFacts | None:
+    """What the store knows about a referred customer; None when no affiliate referred it.
 
-
-def customer_facts(session: Session, customer: Customer,
-                   default_plan: str | None) -> AccountFacts | None:
-    """What the store knows about a referred customer; None when no affiliate referred it."""
+    `records` are the rows loaded for a whole batch of customers (records.py); without
+    them this customer's are loaded."""
     if customer.affiliate_id is None or customer.referred_at is None:
         return None
-    affiliate = session.get(Affiliate, customer.affiliate_id)
+    if records is None:
+        records = load_records(session, [customer])
+    affiliate = records.affiliates.get(customer.affiliate_id)
     plan_id = (affiliate.plan_id if affiliate else None) or default_plan
     if plan_id is None:
         raise ConfigError(f"affiliate {customer.affiliate_id} has no commission plan",
                           hint="Set default_plan in the program section of successlink.toml, "
                                "or give the affiliate a plan.")
-    sales = session.scalars(select(SaleRow).where(SaleRow.customer_id == customer.id)).all()
+    sales = records.sales_of(customer)
     # The customer's first payment is its earliest sale (ties by id), whatever order they
     # were delivered in.
     first = min(((s.paid_at, s.id) for s in sales), default=(None, None))[1]
     account = ledger_account(customer)
-    scores = session.scalars(select(AccountScore).where(AccountScore.account_id == account)
-                             .order_by(AccountScore.as_of)).all()
-    tiers = session.scalars(select(AffiliateTier).where(
-        AffiliateTier.affiliate_id == customer.affiliate_id).order_by(AffiliateTier.as_of)).all()
+    scores = records.scores.get(account, [])
+    tiers = records.tiers.get(customer.affiliate_id, [])
     return AccountFacts(
         referral=Referral(account, customer.affiliate_id, plan_id, customer.referred_at),
-        sales=frozenset(_sale(session, s, customer, scores, tiers, first=s.id == first)
+        sales=frozenset(_sale(records, s, customer, scores, tiers, first=s.id == first)
                         for s in sales),
-        refunds=frozenset(_refunds(session, sales)),
-        disputes=frozenset(_disputes(session, sales)),
-        churns=frozenset(_churns(session, customer)),
-        rejections=frozenset(_rejections(session, account)),
+        refunds=frozenset(linked_refunds(records, sales)),
+        disputes=frozenset(_disputes(records, sales)),
+        churns=frozenset(subscription_churns(records, customer)),
+        rejections=frozenset(records.rejections.get(account, [])),
         health=frozenset(HealthReading(str(s.health_band), end_of_day(s.as_of))
                          for s in scores if s.health_band is not None))
 
@@ -111,23 +113,19 @@ def _latest(rows: Sequence[_Dated], at: datetime) -> _Dated | None:
     return next((r for r in reversed(rows) if end_of_day(r.as_of) <= at), None)
 
 
-def _sale(session: Session, row: SaleRow, customer: Customer,
+def _sale(records: CustomerRecords, row: SaleRow, customer: Customer,
           scores: Sequence[AccountScore], tiers: Sequence[AffiliateTier], *,
           first: bool) -> Sale:
     """A sale with its quality inputs as they stood when it was paid."""
     score = _latest(scores, row.paid_at)
     tier = _latest(tiers, row.paid_at)
-    others = select(func.count(func.distinct(SaleRow.customer_id))) \
-        .join(Customer, Customer.id == SaleRow.customer_id) \
-        .where(Customer.affiliate_id == customer.affiliate_id, Customer.id != customer.id,
-               SaleRow.paid_at < row.paid_at)
     return Sale(sale_id=row.id, amount_minor=row.amount_minor, currency=row.currency,
                 paid_at=row.paid_at, first_payment=first,
                 product_id=row.product_id, price_id=row.price_id,
                 affiliate_tier=tier.tier if isinstance(tier, AffiliateTier) else None,
                 health_band=score.health_band if isinstance(score, AccountScore) else None,
                 activated=score.activated if isinstance(score, AccountScore) else None,
-                active_referrals=int(session.scalar(others) or 0))
+                active_referrals=records.paying_referrals_before(customer, row.paid_at))
 
 
 def _sale_of(sales: Sequence[SaleRow], invoice_id: str | None, charge_id: str | None,
@@ -144,58 +142,33 @@ def _sale_of(sales: Sequence[SaleRow], invoice_id: str | None, charge_id: str | 
     return None
 
 
-def linked_refunds(session: Session, sales: Sequence[SaleRow]) -> list[Refund]:
+def linked_refunds(records: CustomerRecords, sales: Sequence[SaleRow]) -> list[Refund]:
     """The refunds of these sales, each tied to its sale."""
-    return _refunds(session, sales)
-
-
-def _refunds(session: Session, sales: Sequence[SaleRow]) -> list[Refund]:
-    rows = session.scalars(select(RefundRow).where(or_(
-        RefundRow.invoice_id.in_([s.id for s in sales]),
-        RefundRow.charge_id.in_([s.charge_id for s in sales if s.charge_id]),
-        RefundRow.payment_intent_id.in_([s.payment_intent_id for s in sales
-                                         if s.payment_intent_id])))).all()
     out = []
-    for r in rows:
+    for r in records.refunds_of(sales):
         sale_id = _sale_of(sales, r.invoice_id, r.charge_id, r.payment_intent_id)
         if sale_id is not None:
             out.append(Refund(sale_id, r.refunded_minor, r.refunded_at))
     return out
 
 
-def _disputes(session: Session, sales: Sequence[SaleRow]) -> list[Dispute]:
-    rows = session.scalars(select(DisputeRow).where(or_(
-        DisputeRow.charge_id.in_([s.charge_id for s in sales if s.charge_id]),
-        DisputeRow.payment_intent_id.in_([s.payment_intent_id for s in sales
-                                          if s.payment_intent_id])))).all()
+def _disputes(records: CustomerRecords, sales: Sequence[SaleRow]) -> list[Dispute]:
     out = []
-    for d in rows:
+    for d in records.disputes_of(sales):
         sale_id = _sale_of(sales, None, d.charge_id, d.payment_intent_id)
         if sale_id is not None:
             out.append(Dispute(sale_id, d.opened_at))
     return out
 
 
-def subscription_churns(session: Session, customer: Customer) -> list[datetime]:
+def subscription_churns(records: CustomerRecords, customer: Customer) -> list[datetime]:
     """The customer's churn: set by hand (or sync), or when every subscription has ended."""
-    return _churns(session, customer)
-
-
-def _churns(session: Session, customer: Customer) -> list[datetime]:
     out = [customer.churned_at] if customer.churned_at else []
-    subs = session.scalars(select(Subscription).where(
-        Subscription.customer_external_id == customer.external_id)).all()
+    subs = records.subscriptions.get(customer.external_id, [])
     ended = [s.ended_at for s in subs if s.ended_at is not None]
     if subs and len(ended) == len(subs):
         out.append(max(ended))
     return out
-
-
-def _rejections(session: Session, account: str) -> list[Rejection]:
-    q = select(FraudReview.reviewed_at, FraudReview.reason) \
-        .join(FraudFlag, FraudFlag.id == FraudReview.flag_id) \
-        .where(FraudFlag.subject == account, FraudReview.decision == "reject")
-    return [Rejection(at, reason) for at, reason in session.execute(q)]
 
 
 def held_accounts(session: Session) -> set[str]:
@@ -213,38 +186,27 @@ def entries_for(session: Session, account_id: str) -> list[Entry]:
 def settle_customer(session: Session, customer: Customer, plans: Sequence[Plan],
                     now: datetime, default_plan: str | None = None) -> list[Entry]:
     """Append the entries the customer's facts call for as of `now`; returns them."""
-    facts = customer_facts(session, customer, default_plan)
-    if facts is None:
-        return []
-    new = settle(facts, plans, now, entries_for(session, facts.referral.account_id))
+    new = customer_entries(session, customer, plans, now, default_plan,
+                           load_records(session, [customer]))
     session.add_all(to_row(e, now) for e in new)
     session.flush()
     return new
 
 
-def to_row(entry: Entry, recorded_at: datetime) -> LedgerEntry:
-    """The stored form of an entry."""
-    c = entry.change
-    return LedgerEntry(
-        entry_key=entry.entry_key, tranche_key=entry.tranche_key, kind=entry.kind,
-        affiliate_id=entry.affiliate_id, account_id=entry.account_id, sale_id=entry.sale_id,
-        currency=entry.currency, unvested_minor=c.unvested, vested_minor=c.vested,
-        lapsed_minor=c.lapsed, reversed_minor=c.reversed, plan_id=entry.plan_id,
-        plan_version=entry.plan_version, inputs=dict(entry.inputs),
-        explanation=entry.explanation, effective_at=entry.effective_at,
-        recorded_at=recorded_at)
-
-
-def to_entry(row: LedgerEntry) -> Entry:
-    """An entry from its stored form."""
-    return Entry(
-        entry_key=row.entry_key, tranche_key=row.tranche_key, kind=row.kind,
-        affiliate_id=row.affiliate_id, account_id=row.account_id, sale_id=row.sale_id,
-        currency=row.currency,
-        change=Buckets(row.unvested_minor, row.vested_minor, row.lapsed_minor,
-                       row.reversed_minor),
-        plan_id=row.plan_id, plan_version=row.plan_version, effective_at=row.effective_at,
-        explanation=row.explanation, inputs=row.inputs)
+def customer_entries(session: Session, customer: Customer, plans: Sequence[Plan],
+                     now: datetime, default_plan: str | None,
+                     records: CustomerRecords) -> list[Entry]:
+    """The entries settling the customer as of `now` calls for, not yet stored: the caller
+    adds them (`to_row`). Nothing is written, so a ConfigError leaves nothing half done.
+    They are appended to `records`, so a customer settled next under the same ledger
+    account sees them."""
+    facts = customer_facts(session, customer, default_plan, records)
+    if facts is None:
+        return []
+    account = facts.referral.account_id
+    new = settle(facts, plans, now, records.entries.get(account, []))
+    records.entries.setdefault(account, []).extend(new)
+    return new
 
 
 def stored_balances(session: Session) -> dict[tuple[str, str], Buckets]:
@@ -314,12 +276,18 @@ def mark_paid(session: Session, payout_id: int, reference: str | None, now: date
 def settle_all(session: Session, plans: Sequence[Plan], now: datetime,
                default_plan: str | None = None) -> list[Entry]:
     """Settle every referred customer as of `now` (the periodic job: vesting days pass
-    without any webhook to trigger them)."""
+    without any webhook to trigger them). Their rows are read a chunk of customers at a
+    time (records.py)."""
     customers = session.scalars(select(Customer).where(Customer.affiliate_id.is_not(None))
                                 .order_by(Customer.id)).all()
     out: list[Entry] = []
-    for customer in customers:
-        out.extend(settle_customer(session, customer, plans, now, default_plan))
+    for chunk in chunks(customers):
+        records = load_records(session, chunk)
+        new = [e for customer in chunk for e in
+               customer_entries(session, customer, plans, now, default_plan, records)]
+        session.add_all(to_row(e, now) for e in new)
+        session.flush()  # the next chunk's records read these entries
+        out.extend(new)
     return out
 
 
@@ -329,12 +297,15 @@ def referral_facts(session: Session, default_plan: str | None = None,
     customers = session.scalars(select(Customer).where(Customer.affiliate_id.is_not(None))
                                 .order_by(Customer.id)).all()
     out = []
-    for customer in customers:
-        facts = customer_facts(session, customer, default_plan)
-        if facts is None:
-            continue
-        if since is not None:
-            facts = replace(facts, sales=frozenset(s for s in facts.sales if s.paid_at >= since))
-        if facts.sales:
-            out.append(facts)
+    for chunk in chunks(customers):
+        records = load_records(session, chunk)
+        for customer in chunk:
+            facts = customer_facts(session, customer, default_plan, records)
+            if facts is None:
+                continue
+            if since is not None:
+                facts = replace(facts, sales=frozenset(s for s in facts.sales
+                                                       if s.paid_at >= since))
+            if facts.sales:
+                out.append(facts)
     return out

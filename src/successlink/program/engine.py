@@ -16,12 +16,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from successlink.program.buckets import ZERO
+from successlink.program.buckets import ZERO, Buckets
 from successlink.program.commissions import Commission, commissions, plan_in_force
 from successlink.program.facts import AccountFacts
-from successlink.program.ledger import Entry, moves
+from successlink.program.ledger import Entry, entry, legs, moves
 from successlink.program.plans import Plan
-from successlink.program.tranches import TrancheTarget, targets
+from successlink.program.tranches import (
+    Schedule,
+    TrancheTarget,
+    targets,
+    targets_over,
+    vesting_days,
+)
 
 
 def account_targets(facts: AccountFacts, plans: Sequence[Plan],
@@ -42,8 +48,8 @@ def settle(facts: AccountFacts, plans: Sequence[Plan], now: datetime,
     Settling again with the same facts proposes nothing.
     """
     recorded: dict[str, list[Entry]] = defaultdict(list)
-    for entry in existing:
-        recorded[entry.tranche_key].append(entry)
+    for stored in existing:
+        recorded[stored.tranche_key].append(stored)
     known = facts.as_of(now)
     out: list[Entry] = []
     for commission in commissions(known, plans):
@@ -59,7 +65,7 @@ def _instants(facts: AccountFacts, commission: Commission, plan: Plan | None,
     """Every instant up to `now` at which the commission's tranches could move."""
     sale = commission.sale
     moments = {sale.paid_at, now}
-    moments.update(t.vests_at for t in targets(facts, commission, plan, now))
+    moments.update(vesting_days(sale.paid_at, plan))
     moments.update(c for c in facts.churns if c > sale.paid_at)
     moments.update(r.at for r in facts.refunds if r.sale_id == sale.sale_id)
     moments.update(d.at for d in facts.disputes if d.sale_id == sale.sale_id)
@@ -69,7 +75,8 @@ def _instants(facts: AccountFacts, commission: Commission, plan: Plan | None,
 def _histories(facts: AccountFacts, commission: Commission, plan: Plan | None,
                now: datetime) -> list[list[TrancheTarget]]:
     """Per tranche, its targets at each instant, oldest first."""
-    by_instant = [targets(facts.as_of(t), commission, plan, t)
+    schedule = Schedule.of(commission, plan)
+    by_instant = [targets_over(facts.as_of(t), commission, plan, t, schedule)
                   for t in _instants(facts, commission, plan, now)]
     return [list(tranche) for tranche in zip(*by_instant, strict=True)]
 
@@ -78,15 +85,17 @@ def _missing(facts: AccountFacts, history: list[TrancheTarget],
              done: list[Entry]) -> list[Entry]:
     referral = facts.referral
     ids = {"affiliate_id": referral.affiliate_id, "account_id": referral.account_id}
-    replayed: list[Entry] = []
+    # The replayed history as (target, kind, change) legs; only those not recorded yet are
+    # worded into entries (wording every replayed step was most of settling's time).
+    replayed: list[tuple[TrancheTarget, str, Buckets]] = []
     position = ZERO
     for target in history:
-        step = moves(target, position, len(replayed), **ids)
-        replayed.extend(step)
+        replayed.extend((target, kind, change) for kind, change in legs(target, position))
         position = target.target
-    if [(e.kind, e.change) for e in done] == [(e.kind, e.change) for e in
+    if [(e.kind, e.change) for e in done] == [(kind, change) for _, kind, change in
                                                 replayed[:len(done)]]:
-        return replayed[len(done):]
+        return [entry(target, kind, change, n, **ids) for n, (target, kind, change) in
+                enumerate(replayed[len(done):], start=len(done))]
     current = sum((e.change for e in done), ZERO)
     return moves(history[-1], current, len(done), **ids)
 

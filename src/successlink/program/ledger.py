@@ -68,17 +68,26 @@ def balances(entries: Iterable[Entry]) -> dict[tuple[str, str], Buckets]:
 def moves(target: TrancheTarget, current: Buckets, count: int, *, affiliate_id: str,
           account_id: str) -> list[Entry]:
     """The entries that take a tranche from `current` (with `count` entries) to its target."""
-    out = []
-    for n, (kind, change) in enumerate(_legs(target.target - current, current == ZERO),
-                                       start=count):
-        out.append(Entry(
-            entry_key=f"{target.tranche_key}:{n}", tranche_key=target.tranche_key, kind=kind,
-            affiliate_id=affiliate_id, account_id=account_id,
-            sale_id=target.commission.sale.sale_id, currency=target.commission.sale.currency,
-            change=change, plan_id=target.commission.plan_id,
-            plan_version=target.commission.plan_version, effective_at=_when(kind, target),
-            explanation=_sentence(kind, change, target), inputs=_inputs(target)))
-    return out
+    return [entry(target, kind, change, n, affiliate_id=affiliate_id, account_id=account_id)
+            for n, (kind, change) in enumerate(legs(target, current), start=count)]
+
+
+def legs(target: TrancheTarget, current: Buckets) -> list[tuple[str, Buckets]]:
+    """The (kind, change) of each entry `moves` would write, without wording them (the
+    engine compares replayed histories by these alone)."""
+    return _legs(target.target - current, current == ZERO)
+
+
+def entry(target: TrancheTarget, kind: str, change: Buckets, n: int, *, affiliate_id: str,
+          account_id: str) -> Entry:
+    """Entry n of a tranche: one leg of a move, with its plan version, inputs and sentence."""
+    return Entry(
+        entry_key=f"{target.tranche_key}:{n}", tranche_key=target.tranche_key, kind=kind,
+        affiliate_id=affiliate_id, account_id=account_id,
+        sale_id=target.commission.sale.sale_id, currency=target.commission.sale.currency,
+        change=change, plan_id=target.commission.plan_id,
+        plan_version=target.commission.plan_version, effective_at=_when(kind, target),
+        explanation=_sentence(kind, change, target), inputs=_inputs(target))
 
 
 def _legs(gap: Buckets, first: bool) -> list[tuple[str, Buckets]]:

@@ -9,18 +9,19 @@ referral, and the reason is in the reversal's sentence for the affiliate to read
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
-from successlink.program.books import ledger_account, linked_refunds, subscription_churns
+from successlink.program.books import linked_refunds, subscription_churns
 from successlink.program.fraud import FraudRules, Referral, suspicions
+from successlink.program.records import CustomerRecords, ledger_account, load_records
 from successlink.program.terms_store import fraud_rules
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
 from successlink.store.fraud import FraudFlag, FraudReview
-from successlink.store.sales import Sale
 from successlink.store.tracking import Click
 
 
@@ -28,42 +29,52 @@ def check_referral(session: Session, customer: Customer, now: datetime,
                    rules: FraudRules | None = None) -> list[FraudFlag]:
     """Raise the flags that fire for a referred customer and are not raised yet, by `rules`
     (default: the program's settings, `successlink program set fraud.*`)."""
+    flags = [FraudFlag(**values) for values in
+             new_flags(session, customer, now, load_records(session, [customer]),
+                       rules or fraud_rules(session))]
+    session.add_all(flags)
+    session.flush()
+    return flags
+
+
+def new_flags(session: Session, customer: Customer, now: datetime, records: CustomerRecords,
+              rules: FraudRules) -> list[dict[str, Any]]:
+    """The columns of the flags `check_referral` raises, from rows loaded for a batch of
+    customers; the caller stores them (a bulk insert) and reads `rules` once per batch
+    (`terms_store.fraud_rules`). Their kinds are added to `records`, so a customer checked
+    next under the same ledger account does not raise them again."""
     if customer.affiliate_id is None:
         return []
-    rules = rules or fraud_rules(session)
-    affiliate = session.get(Affiliate, customer.affiliate_id)
+    affiliate = records.affiliates.get(customer.affiliate_id)
     if affiliate is None:
         return []
-    referral = _referral(session, customer, affiliate, rules)
+    referral = _referral(session, customer, affiliate, records, rules)
     subject = ledger_account(customer)
-    known = set(session.scalars(select(FraudFlag.kind).where(FraudFlag.subject == subject)))
+    known = records.flag_kinds.setdefault(subject, set())
     out = []
     for s in suspicions(referral, rules):
         if s.kind in known:
             continue
         known.add(s.kind)
-        flag = FraudFlag(affiliate_id=affiliate.id, kind=s.kind, subject=subject,
-                         details={**s.details, "sentence": s.sentence,
-                                  "customer": customer.external_id},
-                         status="open", created_at=now)
-        session.add(flag)
-        out.append(flag)
-    session.flush()
+        out.append({"affiliate_id": affiliate.id, "kind": s.kind, "subject": subject,
+                    "details": {**s.details, "sentence": s.sentence,
+                                "customer": customer.external_id},
+                    "status": "open", "created_at": now})
     return out
 
 
 def _referral(session: Session, customer: Customer, affiliate: Affiliate,
-              rules: FraudRules) -> Referral:
-    click = session.get(Click, customer.click_id) if customer.click_id else None
+              records: CustomerRecords, rules: FraudRules) -> Referral:
+    click = records.clicks.get(customer.click_id) if customer.click_id else None
     flood = 0
     if click is not None and click.ip_anon is not None:
         flood = int(session.scalar(select(func.count()).select_from(Click).where(
             Click.affiliate_id == affiliate.id, Click.ip_anon == click.ip_anon,
             Click.clicked_at > click.clicked_at - rules.flood_window,
             Click.clicked_at <= click.clicked_at + rules.flood_window)) or 0)
-    sales = session.scalars(select(Sale).where(Sale.customer_id == customer.id)).all()
-    refunds = [r.at for r in linked_refunds(session, sales) if r.refunded_minor > 0]
-    churns = subscription_churns(session, customer)
+    sales = records.sales_of(customer)
+    refunds = [r.at for r in linked_refunds(records, sales) if r.refunded_minor > 0]
+    churns = subscription_churns(records, customer)
     return Referral(
         affiliate_email=affiliate.email, customer_email=customer.email,
         click_ip=click.ip_anon if click else None,

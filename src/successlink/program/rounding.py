@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -13,7 +16,7 @@ def round_minor(value: Decimal | Fraction) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def split_minor(total: int, weights: list[int] | list[Fraction]) -> list[int]:
+def split_minor(total: int, weights: Sequence[int | Fraction | Decimal]) -> list[int]:
     """Split `total` (>= 0) in proportion to `weights` so the parts add up to it exactly.
 
     Largest remainder (Hamilton): every part gets the floor of its exact share, then the
@@ -22,13 +25,26 @@ def split_minor(total: int, weights: list[int] | list[Fraction]) -> list[int]:
     """
     if total < 0:
         raise ValueError("split_minor takes a total >= 0")
-    weight_sum = sum(weights, Fraction(0))
+    scaled, weight_sum = _integer_weights(tuple(weights))
     if weight_sum <= 0:
         raise ValueError("split_minor needs weights with a positive sum")
-    shares = [Fraction(total) * Fraction(w) / weight_sum for w in weights]
-    parts = [int(s) for s in shares]  # floor: shares are >= 0
+    # Share i is total * w_i / sum: its floor and remainder are a divmod, and every
+    # remainder has the same denominator, so ranking them ranks the fractional parts.
+    floors, remainders = zip(*(divmod(total * w, weight_sum) for w in scaled), strict=True)
+    parts = list(floors)
     left = total - sum(parts)
-    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    order = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         parts[i] += 1
     return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _integer_weights(weights: tuple[int | Fraction | Decimal, ...]
+                     ) -> tuple[tuple[int, ...], int]:
+    """The weights over their common denominator, and their sum (settling splits every
+    commission by the same few plans' percents, many times over)."""
+    fractions = [Fraction(w) for w in weights]
+    denominator = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    scaled = tuple(f.numerator * (denominator // f.denominator) for f in fractions)
+    return scaled, sum(scaled)

@@ -14,8 +14,9 @@ Rules, per tranche vesting on day v = paid_at + tranche day:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
 
 from successlink.health.config import BAND_NAMES
@@ -49,7 +50,13 @@ def tranche_amounts(total_minor: int, plan: Plan | None) -> list[int]:
     """The commission split by the plan's tranche percents, adding up to it exactly."""
     if plan is None:
         return [total_minor]
-    return split_minor(total_minor, [Fraction(t.percent) for t in plan.vesting.tranches])
+    return split_minor(total_minor, [t.percent for t in plan.vesting.tranches])
+
+
+def vesting_days(paid_at: datetime, plan: Plan | None) -> list[datetime]:
+    """When each tranche of a sale paid at `paid_at` vests (all at once without a plan)."""
+    days = [t.day for t in plan.vesting.tranches] if plan else [0]
+    return [paid_at + timedelta(days=day) for day in days]
 
 
 def reversed_share(facts: AccountFacts,
@@ -80,14 +87,34 @@ def reversed_share(facts: AccountFacts,
 def targets(facts: AccountFacts, commission: Commission, plan: Plan | None,
             now: datetime) -> list[TrancheTarget]:
     """The target of every tranche of one commission."""
-    amounts = tranche_amounts(commission.amount_minor, plan)
+    return targets_over(facts, commission, plan, now, Schedule.of(commission, plan))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A commission's tranche amounts and vesting days: the same at every instant its
+    history is replayed at, so the engine works them out once."""
+
+    amounts: list[int]
+    vests: list[datetime]
+
+    @staticmethod
+    def of(commission: Commission, plan: Plan | None) -> Schedule:
+        return Schedule(tranche_amounts(commission.amount_minor, plan),
+                        vesting_days(commission.sale.paid_at, plan))
+
+
+def targets_over(facts: AccountFacts, commission: Commission, plan: Plan | None,
+                 now: datetime, schedule: Schedule) -> list[TrancheTarget]:
+    """`targets` with the commission's schedule already worked out."""
+    amounts = schedule.amounts
     taken, reversed_at, why = reversed_share(facts, commission)
-    taken_parts = split_minor(taken, amounts) if commission.amount_minor else [0] * len(amounts)
-    days = [t.day for t in plan.vesting.tranches] if plan else [0]
+    # Nothing taken splits into zeros: skip the split (most instants of most histories).
+    taken_parts = split_minor(taken, amounts) if commission.amount_minor and taken \
+        else [0] * len(amounts)
     out = []
-    for index, (amount, taken_part, day) in enumerate(zip(amounts, taken_parts, days,
-                                                          strict=True)):
-        vests_at = commission.sale.paid_at + timedelta(days=day)
+    for index, (amount, taken_part, vests_at) in enumerate(zip(
+            amounts, taken_parts, schedule.vests, strict=True)):
         rest, settled_at, reason = _fate(facts, plan, vests_at, amount - taken_part, now,
                                          commission.sale.paid_at)
         target = Buckets(reversed=taken_part) + rest
@@ -106,17 +133,28 @@ def _fate(facts: AccountFacts, plan: Plan | None, vests_at: datetime, rest: int,
     churned = sorted(c for c in facts.churns if paid_at < c <= vests_at)
     if churned:
         return (Buckets(lapsed=rest), churned[0],
-                f"the account churned on {churned[0]:%Y-%m-%d}, before vesting on "
-                f"{vests_at:%Y-%m-%d}")
+                f"the account churned on {_day(churned[0])}, before vesting on "
+                f"{_day(vests_at)}")
     if now < vests_at:
-        return Buckets(unvested=rest), None, f"it vests on {vests_at:%Y-%m-%d}"
+        return Buckets(unvested=rest), None, f"it vests on {_day(vests_at)}"
     floor = plan.vesting.health_floor if plan else None
     band = _band_at(facts, vests_at)
     if floor is not None and band is not None and _BAND_RANK[band] < _BAND_RANK[floor]:
         return (Buckets(lapsed=rest), vests_at,
-                f"on its vesting day {vests_at:%Y-%m-%d} the account was in {band} health, "
+                f"on its vesting day {_day(vests_at)} the account was in {band} health, "
                 f"below the {floor} floor")
-    return Buckets(vested=rest), vests_at, f"it vested on {vests_at:%Y-%m-%d}"
+    return Buckets(vested=rest), vests_at, f"it vested on {_day(vests_at)}"
+
+
+def _day(at: datetime) -> str:
+    """The date as the sentences write it (a history formats the same few days many
+    times over). Keyed by the zone too: equal instants in two zones can be two dates."""
+    return _day_in(at, at.tzinfo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_in(at: datetime, _zone: tzinfo | None) -> str:
+    return f"{at:%Y-%m-%d}"
 
 
 def _band_at(facts: AccountFacts, at: datetime) -> str | None:

@@ -7,6 +7,11 @@ charge is one fact, a subscription keeps the state of its newest event, and a cu
 earliest evidence of who referred it, so any delivery order stores the same facts. The
 ledger is then settled `settle_delay` behind the clock, so events Stripe delivers out of
 order are all in before they are settled.
+
+Deliveries are processed in batches (`process_batch`: the service's group commit hands over
+every verified delivery that arrived together, in one transaction); a single delivery is a
+batch of one. Because the facts merge order-free, recording a batch in one pass and settling
+each customer it touches once, at the end, stores what the events one by one would.
 """
 
 from __future__ import annotations
@@ -15,29 +20,36 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
-from successlink.program.books import settle_customer
+from successlink.program.books import customer_entries
+from successlink.program.intake import store_changes
+from successlink.program.ledger import Entry
 from successlink.program.plans import Plan
-from successlink.program.reviews import check_referral
+from successlink.program.records import entry_values, load_records, scalars_in
+from successlink.program.reviews import new_flags
 from successlink.program.signatures import verify_signature
 from successlink.program.stripe_events import (
     Change,
     ChargeRefunded,
     CustomerSeen,
     DisputeOpened,
+    EventError,
     SalePaid,
     StripeEvent,
     SubscriptionState,
     read_event,
 )
-from successlink.store.affiliates import Affiliate
+from successlink.program.terms_store import fraud_rules
+from successlink.store.base import Base
 from successlink.store.customers import Customer
+from successlink.store.fraud import FraudFlag
+from successlink.store.ledger import LedgerEntry
 from successlink.store.sales import Dispute, Refund, Sale, Subscription
-from successlink.store.tracking import Click, Lead
 from successlink.store.webhooks import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -61,188 +73,158 @@ class WebhookResult:
 
     event_id: str
     event_type: str
-    outcome: str  # processed, ignored or duplicate
+    outcome: str  # processed, ignored, duplicate, or rejected (nothing stored)
+    reason: str | None = None  # why a rejected event cannot be stored
+
+
+def read_delivery(payload: bytes, signature: str | None,
+                  settings: WebhookSettings) -> StripeEvent:
+    """Verify and parse one delivery, touching no database: SignatureError or EventError
+    (answer 400) when it is not a readable event signed by Stripe."""
+    verify_signature(payload, signature, settings.secrets,
+                     tolerance_seconds=settings.tolerance_seconds)
+    return read_event(payload, affiliate_key=settings.affiliate_key)
 
 
 def handle_stripe_webhook(session: Session, payload: bytes, signature: str | None,
                           settings: WebhookSettings, received_at: datetime) -> WebhookResult:
     """Verify and process one delivery; SignatureError or EventError before anything is
     stored. Call inside a transaction."""
-    verify_signature(payload, signature, settings.secrets,
-                     tolerance_seconds=settings.tolerance_seconds)
-    event = read_event(payload, affiliate_key=settings.affiliate_key)
-    return process_event(session, event, settings, received_at)
+    return process_event(session, read_delivery(payload, signature, settings), settings,
+                         received_at)
 
 
 def process_event(session: Session, event: StripeEvent, settings: WebhookSettings,
                   received_at: datetime) -> WebhookResult:
-    """Record an event's facts and settle the customers it touches (once per event id)."""
-    if session.get(WebhookEvent, event.event_id) is not None:
-        return WebhookResult(event.event_id, event.event_type, "duplicate")
-    outcome = "processed" if event.handled else "ignored"
-    session.add(WebhookEvent(event_id=event.event_id, source="stripe",
-                             event_type=event.event_type, api_version=event.api_version,
-                             outcome=outcome, created_at=event.created, received_at=received_at))
-    session.flush()  # a concurrent delivery of the same id fails here, before any effect
-    record_changes(session, event.changes, settings, received_at)
-    return WebhookResult(event.event_id, event.event_type, outcome)
+    """One event as a batch of one; EventError when it cannot be stored."""
+    (result,) = process_batch(session, [event], settings, received_at)
+    if result.outcome == "rejected":
+        raise EventError(str(result.reason))
+    return result
+
+
+def process_batch(session: Session, events: Sequence[StripeEvent], settings: WebhookSettings,
+                  received_at: datetime) -> list[WebhookResult]:
+    """Record a batch of verified, parsed events and settle the customers they touch, each
+    once; one result per event, in order. Call inside one transaction.
+
+    The same rows and ledger as processing the events one by one in this order: an event id
+    is processed once (a later copy in the batch, or one already stored, is a `duplicate`);
+    the facts merge order-free; the customers touched are checked for fraud and settled
+    after all the facts are in, as of `received_at - settle_delay`. An event that cannot be
+    stored (an id longer than its column) is `rejected` with the reason and leaves no trace;
+    the others go on. Any other error (a concurrent delivery of the same id committing
+    first raises IntegrityError) aborts the whole transaction: retry the batch, or its
+    events one by one.
+    """
+    stored = set(scalars_in(session, [e.event_id for e in events], lambda v: select(
+        WebhookEvent.event_id).where(WebhookEvent.event_id.in_(v))))
+    fresh: dict[str, StripeEvent] = {}
+    results = []
+    for event in events:
+        problem = unstorable(event)
+        if problem is not None:
+            results.append(WebhookResult(event.event_id, event.event_type, "rejected", problem))
+        elif event.event_id in stored or event.event_id in fresh:
+            results.append(WebhookResult(event.event_id, event.event_type, "duplicate"))
+        else:
+            fresh[event.event_id] = event
+            results.append(WebhookResult(event.event_id, event.event_type,
+                                         "processed" if event.handled else "ignored"))
+    if fresh:  # a concurrent delivery of the same id fails here, before any effect
+        session.execute(insert(WebhookEvent), [
+            {"event_id": e.event_id, "source": "stripe", "event_type": e.event_type,
+             "api_version": e.api_version, "outcome": "processed" if e.handled else "ignored",
+             "created_at": e.created, "received_at": received_at} for e in fresh.values()])
+    record_changes(session, [c for e in fresh.values() for c in e.changes], settings,
+                   received_at)
+    return results
 
 
 def record_changes(session: Session, changes: Sequence[Change], settings: WebhookSettings,
                    received_at: datetime) -> None:
-    """Store facts (from a webhook or the tracking API), check the customers they touch for
+    """Store facts (from webhooks or the tracking API), check the customers they touch for
     fraud, and settle them. Every change is keyed by its own ids, so repeating it is safe."""
-    touched: set[str] = set()
-    for change in changes:
-        touched.update(_apply(session, change))
-    session.flush()
+    if changes:
+        settle_touched(session, store_changes(session, changes), settings, received_at)
+
+
+def settle_touched(session: Session, customers: Sequence[Customer], settings: WebhookSettings,
+                   received_at: datetime) -> None:
+    """Check each customer for fraud and settle it as of `received_at - settle_delay`, from
+    rows loaded for all of them at once."""
     now = received_at - settings.settle_delay
-    for external_id in sorted(touched):
-        customer = session.scalars(select(Customer).where(
-            Customer.external_id == external_id)).one()
-        check_referral(session, customer, received_at)
+    records = load_records(session, customers)
+    rules = fraud_rules(session)
+    flags: list[dict[str, Any]] = []
+    entries: list[Entry] = []
+    for customer in customers:
+        flags += new_flags(session, customer, received_at, records, rules)
         try:
-            with session.begin_nested():
-                settle_customer(session, customer, settings.plans, now, settings.default_plan)
+            entries += customer_entries(session, customer, settings.plans, now,
+                                        settings.default_plan, records)
         except ConfigError as exc:
             # The facts are stored and acknowledged; the ledger catches up at the next
             # settlement once the program is fixed (a 500 would only make Stripe retry).
-            log.warning("customer %s not settled: %s", external_id, exc.render())
+            log.warning("customer %s not settled: %s", customer.external_id, exc.render())
+    # Bulk inserts: nothing in the transaction reads these rows back as objects.
+    if flags:
+        session.execute(insert(FraudFlag), flags)
+    if entries:
+        session.execute(insert(LedgerEntry), [entry_values(e, now) for e in entries])
 
 
-def _apply(session: Session, change: Change) -> list[str]:
-    """Store one change; returns the external ids of the customers it concerns."""
-    if isinstance(change, CustomerSeen):
-        _seen(session, change)
-        return [change.external_id]
-    if isinstance(change, SalePaid):
-        return _sale(session, change)
-    if isinstance(change, ChargeRefunded):
-        _refund(session, change)
-        return _owners(session, change.charge_id, change.payment_intent_id, change.invoice_id)
-    if isinstance(change, DisputeOpened):
-        if session.get(Dispute, change.dispute_id) is None:
-            session.add(Dispute(id=change.dispute_id, charge_id=change.charge_id,
-                                payment_intent_id=change.payment_intent_id, opened_at=change.at))
-        return _owners(session, change.charge_id, change.payment_intent_id, None)
-    _subscription(session, change)
-    return [change.customer_external_id]
+def _length(table: type[Base], column: str) -> int:
+    length = getattr(table.__table__.c[column].type, "length", None)
+    return int(length) if length is not None else 2**31
 
 
-def _customer(session: Session, external_id: str, seen_at: datetime) -> Customer:
-    """The stored customer, created bare when an event names it first; its `created_at` is
-    the earliest time any event showed it (so it does not depend on delivery order)."""
-    customer = session.scalars(select(Customer).where(Customer.external_id == external_id)) \
-        .one_or_none()
-    if customer is None:
-        customer = Customer(external_id=external_id, email=None, account_id=None,
-                            affiliate_id=None, click_id=None, referred_at=None,
-                            churned_at=None, created_at=seen_at)
-        session.add(customer)
-        session.flush()
-    elif seen_at < customer.created_at:
-        customer.created_at = seen_at
-    return customer
+# (field of the change, the longest text its column holds) for every text a change stores.
+_STORED: dict[type, list[tuple[str, int]]] = {
+    CustomerSeen: [("external_id", _length(Customer, "external_id"))],
+    SalePaid: [("sale_id", _length(Sale, "id")),
+               ("customer_external_id", _length(Customer, "external_id")),
+               ("charge_id", _length(Sale, "charge_id")),
+               ("payment_intent_id", _length(Sale, "payment_intent_id")),
+               ("currency", _length(Sale, "currency")),
+               ("billing_reason", _length(Sale, "billing_reason"))],
+    ChargeRefunded: [("charge_id", _length(Refund, "charge_id")),
+                     ("payment_intent_id", _length(Refund, "payment_intent_id")),
+                     ("invoice_id", _length(Refund, "invoice_id")),
+                     ("currency", _length(Refund, "currency"))],
+    DisputeOpened: [("dispute_id", _length(Dispute, "id")),
+                    ("charge_id", _length(Dispute, "charge_id")),
+                    ("payment_intent_id", _length(Dispute, "payment_intent_id"))],
+    SubscriptionState: [("subscription_id", _length(Subscription, "id")),
+                        ("customer_external_id",
+                         _length(Subscription, "customer_external_id")),
+                        ("status", _length(Subscription, "status"))],
+}
+_EVENT = [("id", "event_id", _length(WebhookEvent, "event_id")),
+          ("type", "event_type", _length(WebhookEvent, "event_type")),
+          ("api_version", "api_version", _length(WebhookEvent, "api_version"))]
+_REFUND_KEY = _length(Refund, "id")
+_MAX_MINOR = 2**63 - 1  # a BIGINT
 
 
-def _seen(session: Session, change: CustomerSeen) -> None:
-    customer = _customer(session, change.external_id, change.created_at)
-    customer.email = change.email.strip().lower() if change.email else customer.email
-    customer.account_id = change.account_id or customer.account_id
-    evidence = _referrer(session, change)
-    if evidence is None:
-        return
-    affiliate_id, click_id, at = evidence
-    # First evidence by time wins (first-click), whatever order the events came in.
-    if customer.referred_at is None or at < customer.referred_at or (
-            at == customer.referred_at and affiliate_id < (customer.affiliate_id or "")):
-        customer.affiliate_id, customer.click_id, customer.referred_at = affiliate_id, \
-            click_id, at
-
-
-def _referrer(session: Session, change: CustomerSeen) -> tuple[str, str | None, datetime] | None:
-    """(affiliate, click, when) from a click id, an affiliate id in metadata, or a lead."""
-    if change.click_id:
-        click = session.get(Click, change.click_id)
-        if click is not None and click.affiliate_id is not None:
-            return click.affiliate_id, click.id, click.clicked_at
-    if change.affiliate_id and session.get(Affiliate, change.affiliate_id) is not None:
-        return change.affiliate_id, None, change.created_at
-    matches = [Lead.customer_external_id == change.external_id]
-    if change.email:
-        matches.append(Lead.email == change.email.lower())
-    lead = session.scalars(select(Lead).where(or_(*matches))
-                           .order_by(Lead.created_at, Lead.id)).first()
-    if lead is not None:  # a lead counts from its click, as when the lead came first
-        click = session.get(Click, lead.click_id) if lead.click_id else None
-        return lead.affiliate_id, lead.click_id, click.clicked_at if click else lead.created_at
+def unstorable(event: StripeEvent) -> str | None:
+    """Why the event cannot be stored (a text longer than its column, an amount beyond a
+    BIGINT), or None. Checked before anything is written, so one such event in a batch
+    cannot abort the others; SQLite would store the text and PostgreSQL refuse it."""
+    texts: list[tuple[str, str | None, int]] = [
+        (name, getattr(event, field), length) for name, field, length in _EVENT]
+    for change in event.changes:
+        kind = type(change).__name__
+        texts += [(f"{kind}.{name}", getattr(change, name), length)
+                  for name, length in _STORED[type(change)]]
+        if isinstance(change, ChargeRefunded):
+            texts.append(("the refund key", f"{change.charge_id}:{change.refunded_minor}",
+                          _REFUND_KEY))
+        amount = int(getattr(change, "amount_minor", 0) or getattr(change, "refunded_minor", 0))
+        if abs(amount) > _MAX_MINOR:
+            return f"{kind} amount {amount} is too large to store"
+    for name, value, length in texts:
+        if value is not None and len(value) > length:
+            return (f"event {event.event_id[:64]}: {name} is {len(value)} characters long; "
+                    f"the app store keeps at most {length}")
     return None
-
-
-def _sale(session: Session, change: SalePaid) -> list[str]:
-    customer = _customer(session, change.customer_external_id, change.paid_at)
-    sale = session.get(Sale, change.sale_id)
-    if sale is None:
-        session.add(Sale(id=change.sale_id, customer_id=customer.id, charge_id=change.charge_id,
-                         payment_intent_id=change.payment_intent_id,
-                         amount_minor=change.amount_minor, currency=change.currency,
-                         paid_at=change.paid_at, product_id=change.product_id,
-                         price_id=change.price_id, billing_reason=change.billing_reason))
-    else:  # another event for the same invoice: fill what the first one lacked
-        sale.charge_id = sale.charge_id or change.charge_id
-        sale.payment_intent_id = sale.payment_intent_id or change.payment_intent_id
-    return [change.customer_external_id]
-
-
-def _refund(session: Session, change: ChargeRefunded) -> None:
-    """Each cumulative refund amount of a charge is its own fact (a partial refund and the
-    full one later both count, each from its own time); the same amount seen twice keeps
-    the earlier time."""
-    key = f"{change.charge_id}:{change.refunded_minor}"
-    refund = session.get(Refund, key)
-    if refund is None:
-        session.add(Refund(id=key, charge_id=change.charge_id,
-                           payment_intent_id=change.payment_intent_id,
-                           invoice_id=change.invoice_id, refunded_minor=change.refunded_minor,
-                           currency=change.currency, refunded_at=change.at))
-    else:
-        refund.refunded_at = min(refund.refunded_at, change.at)
-        refund.invoice_id = refund.invoice_id or change.invoice_id
-        refund.payment_intent_id = refund.payment_intent_id or change.payment_intent_id
-
-
-def _subscription(session: Session, change: SubscriptionState) -> None:
-    _customer(session, change.customer_external_id, change.event_at)
-    sub = session.get(Subscription, change.subscription_id)
-    if sub is None:
-        session.add(Subscription(id=change.subscription_id,
-                                 customer_external_id=change.customer_external_id,
-                                 status=change.status, ended_at=change.ended_at,
-                                 event_at=change.event_at))
-    elif _newer(change, sub):
-        sub.status, sub.ended_at, sub.event_at = change.status, change.ended_at, change.event_at
-
-
-def _newer(change: SubscriptionState, stored: Subscription) -> bool:
-    """Newest event wins; on a tie (Stripe's `created` is in seconds) an ended state wins,
-    so the outcome does not depend on which of the two arrived first."""
-    if change.event_at != stored.event_at:
-        return change.event_at > stored.event_at
-    return change.ended_at is not None and stored.ended_at is None
-
-
-def _owners(session: Session, charge_id: str | None, intent_id: str | None,
-            invoice_id: str | None) -> list[str]:
-    """The customers whose sales a charge, payment intent or invoice belongs to."""
-    matches = []
-    if charge_id:
-        matches.append(Sale.charge_id == charge_id)
-    if intent_id:
-        matches.append(Sale.payment_intent_id == intent_id)
-    if invoice_id:
-        matches.append(Sale.id == invoice_id)
-    if not matches:
-        return []
-    q = select(Customer.external_id).join(Sale, Sale.customer_id == Customer.id) \
-        .where(or_(*matches))
-    return sorted(set(session.scalars(q)))

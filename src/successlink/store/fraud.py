@@ -25,7 +25,7 @@ class FraudFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     affiliate_id: Mapped[str] = mapped_column(ForeignKey("affiliates.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str]
+    subject: Mapped[str] = mapped_column(index=True)
     details: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
