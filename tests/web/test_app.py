@@ -119,17 +119,17 @@ def test_a_delivery_that_hits_the_unique_key_is_rolled_back_and_run_again(
     from successlink.web import app as app_module
 
     seed(store)
-    real = app_module.process_event
+    real = app_module.process_batch
     attempts: list[str] = []
 
-    def losing_once(session: Session, event: Any, settings: Any, received_at: Any) -> Any:
-        result = real(session, event, settings, received_at)  # writes the event row
-        attempts.append(result.outcome)
+    def losing_once(session: Session, events: Any, settings: Any, received_at: Any) -> Any:
+        results = real(session, events, settings, received_at)  # writes the event row
+        attempts.extend(r.outcome for r in results)
         if len(attempts) == 1:
             raise IntegrityError("INSERT INTO webhook_events", {}, Exception("unique key"))
-        return result
+        return results
 
-    monkeypatch.setattr(app_module, "process_event", losing_once)
+    monkeypatch.setattr(app_module, "process_batch", losing_once)
     client = Client(create_app(config(store, Clock(T0))))
     body = with_id(ruby_mock_bodies()["customer.created"], "evt_race")
     response = client.post("/webhooks/stripe", content=body,

@@ -192,3 +192,65 @@ def test_slow_units_of_work_leave_the_rest_for_the_next_batch(store: Engine) -> 
     writer.stop()
     assert _ids(store) == {"w1", "w2", "w3", "r1"}
     assert (writer.stats.batches, writer.stats.items) == (3, 4)
+
+
+def _store_clicks(calls: list[list[str]]) -> Any:
+    """Batched work that stores a click per payload and records each call's payloads; the
+    payload "boom" makes the whole call fail."""
+    def work(s: Session, payloads: list[str]) -> list[str]:
+        calls.append(list(payloads))
+        for p in payloads:
+            if p == "boom":
+                raise ValueError("cannot store boom")
+            s.add(Click(**_row(p)))
+        s.flush()
+        return [f"stored {p}" for p in payloads]
+    return work
+
+
+def test_batched_work_is_called_once_for_every_payload_of_the_batch(
+        committer: GroupCommitter, store: Engine) -> None:
+    calls: list[list[str]] = []
+    work = _store_clicks(calls)
+
+    async def many() -> list[Any]:
+        return await asyncio.gather(*(committer.run_batched(work, f"w{i}") for i in range(5)),
+                                    committer.insert(CLICKS, _row("row")))
+
+    results = asyncio.run(many())
+    assert results == [f"stored w{i}" for i in range(5)] + [None]
+    assert calls == [[f"w{i}" for i in range(5)]]
+    assert _ids(store) == {f"w{i}" for i in range(5)} | {"row"}
+    assert committer.stats.batches == 1
+
+
+def test_a_failing_batch_is_run_payload_by_payload(committer: GroupCommitter,
+                                                   store: Engine) -> None:
+    calls: list[list[str]] = []
+    work = _store_clicks(calls)
+
+    async def mixed() -> list[Any]:
+        return await asyncio.gather(*(committer.run_batched(work, p)
+                                      for p in ("a", "boom", "b")), return_exceptions=True)
+
+    stored_a, failed, stored_b = asyncio.run(mixed())
+    assert (stored_a, stored_b) == ("stored a", "stored b")
+    assert isinstance(failed, ValueError) and "boom" in str(failed)
+    assert calls == [["a", "boom", "b"], ["a"], ["boom"], ["b"]]
+    assert _ids(store) == {"a", "b"}  # the failed group call left nothing behind
+
+
+def test_batched_work_beyond_the_group_cap_waits_for_the_next_batch(store: Engine) -> None:
+    seed(store)
+    writer = GroupCommitter(store, max_group=2)
+    calls: list[list[str]] = []
+    work = _store_clicks(calls)
+    try:
+        async def five() -> list[Any]:
+            return await asyncio.gather(*(writer.run_batched(work, f"g{i}") for i in range(5)))
+
+        assert asyncio.run(five()) == [f"stored g{i}" for i in range(5)]
+    finally:
+        writer.stop()
+    assert calls == [["g0", "g1"], ["g2", "g3"], ["g4"]]
+    assert _ids(store) == {f"g{i}" for i in range(5)}

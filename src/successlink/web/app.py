@@ -26,7 +26,7 @@ from successlink.program.stripe_events import EventError, StripeEvent, read_even
 from successlink.program.webhooks import (
     WebhookResult,
     WebhookSettings,
-    process_event,
+    process_batch,
     record_changes,
 )
 from successlink.timeline import utc_now
@@ -153,6 +153,8 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     track_lead = admin_route("leads", lead)
     track_sale = admin_route("sales", sale)
 
+    deliveries = _deliveries(webhook_settings)
+
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
         try:
@@ -165,9 +167,11 @@ def create_app(config: ServiceConfig) -> RedirectFront:
         except (SignatureError, EventError) as exc:
             return _error(400, str(exc))
         try:
-            result = await committer.run(_delivery(event, webhook_settings, config.clock()))
+            result = await committer.run_batched(deliveries, (event, config.clock()))
         except (CommitError, StoppedError) as exc:
             return _error(503, str(exc))
+        if result.outcome == "rejected":
+            return _error(400, f"event {result.event_id} cannot be stored: {result.reason}")
         return JSONResponse({"received": True, "event": result.event_id,
                              "outcome": result.outcome})
 
@@ -209,18 +213,22 @@ def _cors(request: Request, domains: list[str]) -> dict[str, str]:
     return {}
 
 
-def _delivery(event: StripeEvent, settings: WebhookSettings, received_at: datetime
-              ) -> Callable[[Session], WebhookResult]:
-    """One delivery as a unit of work for the group commit (which runs it in its own
-    savepoint, so a failing event rolls back alone). The signature was verified and the
-    body read in the request; this is handle_stripe_webhook's processing part."""
-    def work(s: Session) -> WebhookResult:
+def _deliveries(settings: WebhookSettings
+                ) -> Callable[[Session, list[tuple[StripeEvent, datetime]]], list[WebhookResult]]:
+    """Webhook deliveries as batched work for the group commit: every delivery queued for a
+    batch is processed together (`process_batch`: each customer settled once), as of the
+    latest time one of them was received. The signatures were verified and the bodies read
+    in the requests. If the batch fails (another process committed one of its event ids
+    first, so its insert hits the unique key), the group commit runs the deliveries one by
+    one, and such an event is then seen as the duplicate it is."""
+    def work(s: Session, queued: list[tuple[StripeEvent, datetime]]) -> list[WebhookResult]:
+        received_at = max(at for _, at in queued)
         try:
             with s.begin_nested():
-                return process_event(s, event, settings, received_at)
+                return process_batch(s, [event for event, _ in queued], settings, received_at)
         except IntegrityError:
-            # Another process committed the same event id first (its insert won the
-            # unique key): run again, and the event is seen as a duplicate.
-            with s.begin_nested():
-                return process_event(s, event, settings, received_at)
+            if len(queued) > 1:
+                raise
+            with s.begin_nested():  # one delivery: retry, it is a duplicate now
+                return process_batch(s, [queued[0][0]], settings, received_at)
     return work

@@ -36,8 +36,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Work = Callable[[Session], Any]
+# Work that is cheaper done for many requests at once (a batch of webhooks settles each
+# customer once): called with every queued payload for it, returns one result per payload.
+BatchWork = Callable[[Session, list[Any]], list[Any]]
 
 MAX_BATCH = 1_000
+MAX_GROUP = 250
 WORK_BUDGET_SECONDS = 0.05
 IDLE_SECONDS = 30.0
 
@@ -58,6 +62,8 @@ class _Item:
     table: Table | None = None
     row: Mapping[str, Any] | None = None
     work: Work | None = None
+    batch_work: BatchWork | None = None
+    payload: Any = None
     outcome: tuple[bool, Any] = field(default=(True, None))
 
 
@@ -83,11 +89,13 @@ class GroupCommitter:
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH,
                  idle_seconds: float = IDLE_SECONDS,
                  work_budget_seconds: float = WORK_BUDGET_SECONDS,
+                 max_group: int = MAX_GROUP,
                  name: str = "successlink-group-commit") -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.idle_seconds = idle_seconds
         self.work_budget_seconds = work_budget_seconds
+        self.max_group = max_group
         self.name = name
         self.stats = CommitStats()
         self._queue: queue.SimpleQueue[list[_Item] | object] = queue.SimpleQueue()
@@ -111,10 +119,20 @@ class GroupCommitter:
         result: T = await self._submit(work=work)
         return result
 
+    async def run_batched(self, work: BatchWork, payload: Any) -> Any:
+        """Hand `payload` to `work`, which the writer calls once with the payloads of every
+        request queued for it in the batch (inside one savepoint); returns this payload's
+        result once the batch is committed. If `work` raises for the group, each payload is
+        run again on its own (`work(session, [payload])`, its own savepoint), so one bad
+        payload fails alone."""
+        return await self._submit(batch_work=work, payload=payload)
+
     def _submit(self, *, table: Table | None = None, row: Mapping[str, Any] | None = None,
-                work: Work | None = None) -> asyncio.Future[Any]:
+                work: Work | None = None, batch_work: BatchWork | None = None,
+                payload: Any = None) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        item = _Item(loop=loop, future=loop.create_future(), table=table, row=row, work=work)
+        item = _Item(loop=loop, future=loop.create_future(), table=table, row=row, work=work,
+                     batch_work=batch_work, payload=payload)
         if self._stopping:
             raise StoppedError("the service is shutting down; retry in a moment")
         # Requests handled in the same turn of the event loop go to the writer as one list:
@@ -217,6 +235,12 @@ class GroupCommitter:
                 cursor.execute("BEGIN IMMEDIATE")
             self._run_inserts(cursor, [i for i in batch if i.table is not None])
             calls = [i for i in batch if i.work is not None]
+            grouped, held = _cap_groups([i for i in batch if i.batch_work is not None],
+                                        self.max_group)
+            later.extend(held)
+            if grouped:
+                with Session(bind=connection, expire_on_commit=False) as session:
+                    self._run_grouped(session, grouped)
             if calls:
                 # The ORM work joins this transaction; each unit in its own savepoint. Units
                 # are slow next to rows (a webhook settles a ledger), so after
@@ -226,7 +250,7 @@ class GroupCommitter:
                 with Session(bind=connection, expire_on_commit=False) as session:
                     for n, item in enumerate(calls):
                         if n and time.monotonic() > deadline:
-                            later = calls[n:]
+                            later.extend(calls[n:])
                             break
                         assert item.work is not None
                         item.outcome = self._run_work(session, item.work)
@@ -255,6 +279,7 @@ class GroupCommitter:
         return later
 
     def _run_inserts(self, cursor: Any, items: list[_Item]) -> None:
+        """Every queued row in one multi-row INSERT per table (bad rows found one by one)."""
         by_table: dict[Table, list[_Item]] = {}
         for item in items:
             assert item.table is not None
@@ -275,6 +300,29 @@ class GroupCommitter:
         if found is None:
             found = self._statements[table] = _Insert(table, self.engine.dialect)
         return found
+
+    def _run_grouped(self, session: Session, items: list[_Item]) -> None:
+        """Each batch function once for all its payloads; on failure, payload by payload."""
+        by_work: dict[BatchWork, list[_Item]] = {}
+        for item in items:
+            assert item.batch_work is not None
+            by_work.setdefault(item.batch_work, []).append(item)
+        for work, group in by_work.items():
+            try:
+                with session.begin_nested():
+                    results = work(session, [i.payload for i in group])
+                if len(results) != len(group):
+                    raise RuntimeError(f"{work!r} returned {len(results)} results for "
+                                       f"{len(group)} payloads")
+            except Exception:
+                if len(group) > 1:
+                    log.warning("a batch of %d failed as a whole; running them one by one",
+                                len(group), exc_info=True)
+                for item in group:
+                    item.outcome = self._run_work(session, _alone(work, item.payload))
+            else:
+                for item, result in zip(group, results, strict=True):
+                    item.outcome = (True, result)
 
     @staticmethod
     def _run_work(session: Session, work: Work) -> tuple[bool, Any]:
@@ -300,6 +348,26 @@ class GroupCommitter:
         for loop, items in by_loop.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: its requests are gone
                 loop.call_soon_threadsafe(_settle, items)
+
+
+def _alone(work: BatchWork, payload: Any) -> Work:
+    """Batched work for one payload, as a plain unit of work."""
+    def run(session: Session) -> Any:
+        (result,) = work(session, [payload])
+        return result
+    return run
+
+
+def _cap_groups(items: list[_Item], cap: int) -> tuple[list[_Item], list[_Item]]:
+    """(the first `cap` payloads of each batch function, the rest for the next batch): a
+    burst of webhooks is processed in slices, so clicks queued behind it wait one slice."""
+    seen: dict[BatchWork | None, int] = {}
+    now: list[_Item] = []
+    rest: list[_Item] = []
+    for item in items:
+        n = seen[item.batch_work] = seen.get(item.batch_work, 0) + 1
+        (now if n <= cap else rest).append(item)
+    return now, rest
 
 
 def _in_savepoint(cursor: Any, run: Callable[[Any, list[Mapping[str, Any]]], None],
