@@ -442,3 +442,53 @@ def test_unstorable_names_the_field_and_the_limit() -> None:
         "at most 64")
     assert unstorable(sale(amount_minor=2**63)) == (
         f"SalePaid amount {2**63} is too large to store")
+
+
+TIERED = load_plan("""
+id = "quality"
+version = 1
+name = "Tiered"
+currency = "USD"
+effective_from = 2020-01-01
+[[rules]]
+name = "first payment"
+payments = "first"
+percent = 20
+[[rules.tiers]]
+min_referrals = 1
+percent = 30
+""")
+
+
+def _paying_customer(n: int, paid: int) -> list[bytes]:
+    """Customer cus_N referred by aff_1 (metadata) pays 100.00 at unix time `paid`."""
+    customer = {"id": f"cus_{n}", "object": "customer", "created": paid - 60,
+                "email": f"c{n}@example.com", "metadata": {"affiliate": "aff_1"}}
+    invoice = {"id": f"in_{n}", "object": "invoice", "customer": f"cus_{n}",
+               "amount_paid": 10_000, "currency": "usd", "charge": f"ch_{n}",
+               "billing_reason": "subscription_create",
+               "status_transitions": {"paid_at": paid}}
+    return [envelope("customer.created", customer, event_id=f"evt_c{n}", created=paid - 60),
+            envelope("invoice.paid", invoice, event_id=f"evt_i{n}", created=paid)]
+
+
+@pytest.mark.parametrize("with_tiers", [True, False])
+def test_a_batch_counts_the_affiliates_paying_referrals_only_for_tiered_plans(
+        store: Engine, with_tiers: bool) -> None:
+    """The second customer's first payment comes after one other paying referral: the tier
+    of 1+ referrals pays 30% instead of 20% (plans without tiers skip the count)."""
+    plan = TIERED if with_tiers else PLAN
+    config = WebhookSettings(secrets=SETTINGS.secrets, plans=[plan], tolerance_seconds=None,
+                             settle_delay=timedelta(0))
+    bodies = _paying_customer(1, 1_700_000_000) + _paying_customer(2, 1_700_086_400)
+    with Session(store) as s, s.begin():
+        _seed_affiliate(s)
+        process_batch(s, [read_delivery(b, sign(b), config) for b in bodies], config, NOW)
+    with Session(store) as s:
+        accruals = dict(s.execute(
+            select(LedgerEntry.sale_id, func.sum(LedgerEntry.unvested_minor))
+            .where(LedgerEntry.kind == "accrual").group_by(LedgerEntry.sale_id)).all())
+    if with_tiers:
+        assert accruals == {"in_1": 2_000, "in_2": 3_000}
+    else:  # the quality plan: 30% of a first payment, no tiers
+        assert accruals == {"in_1": 3_000, "in_2": 3_000}

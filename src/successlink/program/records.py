@@ -157,9 +157,15 @@ class CustomerRecords:
         return count - (1 if own is not None and own < at else 0)
 
 
-def load_records(session: Session, customers: Sequence[Customer]) -> CustomerRecords:
+def load_records(session: Session, customers: Sequence[Customer], *,
+                 count_referrals: bool = True) -> CustomerRecords:
     """Everything `customer_facts` and `check_referral` read about these customers, in one
-    query per table (customers nobody referred need nothing)."""
+    query per table (customers nobody referred need nothing).
+
+    Counting an affiliate's paying referrals (for volume tiers) reads a row per customer of
+    every affiliate in the batch, which grows with the affiliates, not the batch; a caller
+    whose plans have no tiers passes `count_referrals=False` (every count is then 0, which
+    no rule without tiers reads)."""
     referred = [c for c in customers if c.affiliate_id is not None]
     out = CustomerRecords()
     if not referred:
@@ -198,7 +204,8 @@ def load_records(session: Session, customers: Sequence[Customer]) -> CustomerRec
         out.flag_kinds.setdefault(subject, set()).add(kind)
     out.clicks = {c.id: c for c in scalars_in(
         session, [c.click_id for c in referred], lambda v: select(Click).where(Click.id.in_(v)))}
-    _load_first_paid(session, affiliate_ids, out)
+    if count_referrals:
+        _load_first_paid(session, affiliate_ids, out)
     return out
 
 

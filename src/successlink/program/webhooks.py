@@ -154,7 +154,8 @@ def settle_touched(session: Session, customers: Sequence[Customer], settings: We
     """Check each customer for fraud and settle it as of `received_at - settle_delay`, from
     rows loaded for all of them at once."""
     now = received_at - settings.settle_delay
-    records = load_records(session, customers)
+    tiered = any(rule.tiers for plan in settings.plans for rule in plan.rules)
+    records = load_records(session, customers, count_referrals=tiered)
     rules = fraud_rules(session)
     flags: list[dict[str, Any]] = []
     entries: list[Entry] = []
