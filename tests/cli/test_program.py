@@ -56,7 +56,8 @@ def test_show_then_set_stores_every_setting_in_force(workspace: Path,
 def test_apply_sets_only_the_named_settings_and_all_or_nothing(workspace: Path) -> None:
     good = workspace / "program.toml"
     good.write_text('fallback_url = "https://acme.test/"\nallowed_domains = ["acme.test"]\n'
-                    '[fraud]\nflood_clicks = 50\n', encoding="utf-8")
+                    'attribution = "last_click"\n[fraud]\nflood_clicks = 50\n',
+                    encoding="utf-8")
     code, out = _run(workspace, "program", "apply", str(good))
     assert code == 0 and "Applied" in out
     bad = workspace / "bad.toml"
@@ -72,6 +73,7 @@ def test_apply_sets_only_the_named_settings_and_all_or_nothing(workspace: Path) 
     config = service_config(settings, engine)
     engine.dispose()
     assert config.fallback_url == "https://acme.test/" and config.allowed_domains == ["acme.test"]
+    assert config.attribution == "last_click"
     code, out = _run(workspace, "links", "create", "aff_1", "https://evil.test/")
     assert code != 0 and "not on an allowed domain (acme.test)" in out
     assert _run(workspace, "links", "create", "aff_1", "https://acme.test/pricing")[0] == 0

@@ -492,3 +492,44 @@ def test_a_batch_counts_the_affiliates_paying_referrals_only_for_tiered_plans(
         assert accruals == {"in_1": 2_000, "in_2": 3_000}
     else:  # the quality plan: 30% of a first payment, no tiers
         assert accruals == {"in_1": 3_000, "in_2": 3_000}
+
+
+def _two_referrers(s: Session) -> None:
+    """aff_1's click clk_1 (2020-06-20) and aff_2's later click clk_2 (2020-06-25)."""
+    _seed_affiliate(s)
+    s.add(Affiliate(id="aff_2", name="Bo", email="bo@example.com", status="active",
+                    group_name=None, quality_tier=None, quality_tier_as_of=None,
+                    plan_id="quality", payout_method="wise", payout_details={},
+                    account_id=None, created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    s.flush()
+    s.add(Click(id="clk_2", link_id=None, affiliate_id="aff_2",
+                clicked_at=datetime(2020, 6, 25, tzinfo=UTC), ip_anon="198.51.100.0",
+                user_agent="test", referer=None, is_bot=False))
+
+
+@pytest.mark.parametrize(("model", "winner"), [("first_click", "aff_1"),
+                                               ("last_click", "aff_2")])
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_the_attribution_model_picks_the_first_or_last_click_in_any_order(
+        store: Engine, model: str, winner: str, order: tuple[int, int]) -> None:
+    """The customer shows both clicks (two customer events, delivered in either order, in
+    one batch or two): first-click keeps the earlier affiliate, last-click the later."""
+    config = WebhookSettings(secrets=SETTINGS.secrets, plans=[PLAN], tolerance_seconds=None,
+                             settle_delay=timedelta(0), attribution=model)
+    bodies = []
+    for n, click in enumerate(("clk_1", "clk_2")):
+        customer = {"id": "cus_AB", "object": "customer", "created": 1593000000,
+                    "email": "ab@example.com", "metadata": {"successlink_click": click}}
+        kind = "customer.created" if n == 0 else "customer.updated"
+        bodies.append(envelope(kind, customer, event_id=f"evt_ab{n}", created=1593000000 + n))
+    with Session(store) as s, s.begin():
+        _two_referrers(s)
+    for split in (False, True):
+        events = [read_delivery(bodies[i], sign(bodies[i]), config) for i in order]
+        with Session(store) as s, s.begin():
+            for batch in ([events[:1], events[1:]] if split else [events]):
+                process_batch(s, batch, config, NOW)
+            customer = s.scalars(select(Customer).where(Customer.external_id == "cus_AB")).one()
+            assert (customer.affiliate_id, customer.click_id) == \
+                (winner, "clk_1" if winner == "aff_1" else "clk_2")
+            s.rollback()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -169,3 +172,25 @@ def test_a_bad_sale_says_what_to_send(client: Client, store: Engine, body: bytes
     affiliate = {"authorization": f"Bearer {_key(store, 'affiliate', 'aff_1')}"}
     assert client.post("/api/v1/track/sale", content=body, headers=affiliate).status_code \
         == 403
+
+
+@pytest.mark.parametrize(("model", "moves"), [("first_click", False), ("last_click", True)])
+def test_a_later_lead_moves_an_attributed_customer_only_under_last_click(
+        store: Engine, model: str, moves: bool) -> None:
+    """The customer was referred (by aff_2) a day before this click of aff_1: first-click
+    keeps aff_2, last-click gives the customer to aff_1 from its click."""
+    seed(store)
+    client = Client(create_app(replace(config(store, Clock(T0)), attribution=model)))
+    earlier = T0 - timedelta(days=1)
+    with Session(store) as s, s.begin():
+        s.add(Customer(external_id="cus_9", email="bo@bigco.test", account_id=None,
+                       affiliate_id="aff_2", click_id=None, referred_at=earlier,
+                       churned_at=None, created_at=earlier))
+    click_id = _click(client)
+    admin = {"authorization": f"Bearer {_key(store, 'admin')}"}
+    body = f'{{"click_id": "{click_id}", "customer_external_id": "cus_9"}}'.encode()
+    assert client.post("/api/v1/track/lead", content=body, headers=admin).status_code == 201
+    with Session(store) as s:
+        customer = s.scalars(select(Customer)).one()
+        got = (customer.affiliate_id, customer.click_id, customer.referred_at)
+    assert got == (("aff_1", click_id, T0) if moves else ("aff_2", None, earlier))

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from successlink.program.attribution import Evidence, prefer
 from successlink.program.records import rows_in, scalars_in
 from successlink.program.stripe_events import (
     Change,
@@ -32,11 +33,13 @@ from successlink.store.sales import Dispute, Refund, Sale, Subscription
 from successlink.store.tracking import Click, Lead
 
 
-def store_changes(session: Session, changes: Sequence[Change]) -> list[Customer]:
+def store_changes(session: Session, changes: Sequence[Change],
+                  attribution: str = "first_click") -> list[Customer]:
     """Store the changes; returns the customers they concern, by external id (a refund or
     dispute concerns the customers whose sales its charge, payment intent or invoice
-    belongs to)."""
-    batch = _Batch(session, changes)
+    belongs to). `attribution` picks the affiliate when evidence names several
+    (program/attribution.py)."""
+    batch = _Batch(session, changes, attribution)
     touched: set[str] = set()
     with session.no_autoflush:
         for change in changes:
@@ -70,9 +73,11 @@ def _of(changes: Iterable[Change], kind: type[Any]) -> list[Any]:
 class _Batch:
     """The rows a batch of changes reads or writes, keyed by their ids."""
 
-    def __init__(self, session: Session, changes: Sequence[Change]) -> None:
+    def __init__(self, session: Session, changes: Sequence[Change],
+                 attribution: str = "first_click") -> None:
         self.session = session
         self.changes = changes
+        self.attribution = attribution
         seen: list[CustomerSeen] = _of(changes, CustomerSeen)
         sales: list[SalePaid] = _of(changes, SalePaid)
         refunds: list[ChargeRefunded] = _of(changes, ChargeRefunded)
@@ -113,7 +118,9 @@ class _Batch:
         for piece in rows_in(self.session, emails,
                              lambda v: select(Lead).where(Lead.email.in_(v))):
             found[piece[0].id] = piece[0]
-        self.leads = sorted(found.values(), key=lambda lead: (lead.created_at, lead.id))
+        # The lead that counts comes first: the earliest (first-click) or the latest.
+        self.leads = sorted(found.values(), key=lambda lead: (lead.created_at, lead.id),
+                            reverse=self.attribution == "last_click")
         more = [lead.click_id for lead in self.leads if lead.click_id not in self.clicks]
         self.clicks.update((c.id, c) for c in scalars_in(
             self.session, more, lambda v: select(Click).where(Click.id.in_(v))))
@@ -181,11 +188,15 @@ class _Batch:
         if evidence is None:
             return
         affiliate_id, click_id, at = evidence
-        # First evidence by time wins (first-click), whatever order the events came in.
-        if customer.referred_at is None or at < customer.referred_at or (
-                at == customer.referred_at and affiliate_id < (customer.affiliate_id or "")):
-            customer.affiliate_id, customer.click_id, customer.referred_at = affiliate_id, \
-                click_id, at
+        # The earliest (first-click) or latest (last-click) evidence by time wins, whatever
+        # order the events came in: `prefer` is a total order.
+        current = None
+        if customer.affiliate_id is not None and customer.referred_at is not None:
+            current = Evidence(customer.affiliate_id, customer.click_id, customer.referred_at)
+        winner = prefer(current, Evidence(affiliate_id, click_id, at), self.attribution)
+        if winner is not None and winner != current:
+            customer.affiliate_id, customer.click_id, customer.referred_at = \
+                winner.affiliate_id, winner.click_id, winner.at
 
     def _evidence(self, change: CustomerSeen) -> tuple[str, str | None, datetime] | None:
         """(affiliate, click, when) from a click id, else an affiliate id in metadata."""
@@ -198,8 +209,8 @@ class _Batch:
         return None
 
     def _lead(self, change: CustomerSeen) -> tuple[str, str | None, datetime] | None:
-        """The earliest lead for the customer's id or e-mail; it counts from its click, as
-        when the lead came first."""
+        """The earliest lead (the latest under last-click) for the customer's id or
+        e-mail; it counts from its click, as when the lead came first."""
         email = change.email.lower() if change.email else None
         for lead in self.leads:
             if lead.customer_external_id == change.external_id or (

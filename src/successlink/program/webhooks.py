@@ -65,6 +65,7 @@ class WebhookSettings:
     tolerance_seconds: int | None = 300
     settle_delay: timedelta = timedelta(hours=1)
     affiliate_key: str = "affiliate"
+    attribution: str = "first_click"  # or last_click: the program's terms
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def record_changes(session: Session, changes: Sequence[Change], settings: Webhoo
     """Store facts (from webhooks or the tracking API), check the customers they touch for
     fraud, and settle them. Every change is keyed by its own ids, so repeating it is safe."""
     if changes:
-        settle_touched(session, store_changes(session, changes), settings, received_at)
+        settle_touched(session, store_changes(session, changes, settings.attribution),
+                       settings, received_at)
 
 
 def settle_touched(session: Session, customers: Sequence[Customer], settings: WebhookSettings,

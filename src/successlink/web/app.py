@@ -55,6 +55,7 @@ class ServiceConfig:
     settle_delay: timedelta = timedelta(hours=1)
     default_plan: str | None = None
     affiliate_key: str = "affiliate"
+    attribution: str = "first_click"  # or last_click (program terms)
     clock: Callable[[], datetime] = field(default=utc_now)
     # The link cache's staleness (docs/program.md) and the group commit's batch cap.
     link_check_seconds: float = CHECK_SECONDS
@@ -82,7 +83,7 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     webhook_settings = WebhookSettings(
         secrets=config.webhook_secrets, plans=config.plans, default_plan=config.default_plan,
         tolerance_seconds=config.webhook_tolerance_seconds, settle_delay=config.settle_delay,
-        affiliate_key=config.affiliate_key)
+        affiliate_key=config.affiliate_key, attribution=config.attribution)
 
     committer = GroupCommitter(config.engine, max_batch=config.max_batch)
     links = LinkCache(config.engine, config.allowed_domains,
@@ -141,7 +142,8 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     def lead(s: Session, body: dict[str, Any]) -> Response:
         found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
                                  external_id=_text(body, "customer_external_id"),
-                                 email=_text(body, "email"), at=config.clock())
+                                 email=_text(body, "email"), at=config.clock(),
+                                 attribution=config.attribution)
         return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
                             status_code=201 if new else 200)
 

@@ -48,7 +48,7 @@ def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
         webhook_secrets=program.stripe_webhook_secrets,
         webhook_tolerance_seconds=program.webhook_tolerance_seconds or None,
         settle_delay=timedelta(minutes=program.settle_delay_minutes),
-        default_plan=terms.default_plan,
+        default_plan=terms.default_plan, attribution=terms.attribution,
         affiliate_key=settings.ingest.affiliate_metadata_key)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from successlink.money import MoneyError, normalise_currency
+from successlink.program.attribution import Evidence, prefer
 from successlink.program.stripe_events import Change, CustomerSeen, SalePaid
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
@@ -57,7 +58,8 @@ def record_click(session: Session, visit: Visit, *, domains: list[str],
 
 
 def record_lead(session: Session, *, click_id: str, external_id: str | None,
-                email: str | None, at: datetime) -> tuple[Lead, bool]:
+                email: str | None, at: datetime,
+                attribution: str = "first_click") -> tuple[Lead, bool]:
     """(the lead, whether it is new). The same click, id and e-mail again is the same lead.
     A customer already stored and not yet referred (or referred later) is attributed."""
     if not external_id and not email:
@@ -78,7 +80,7 @@ def record_lead(session: Session, *, click_id: str, external_id: str | None,
                 customer_external_id=external_id, email=email, created_at=at)
     session.add(lead)
     session.flush()
-    _attribute(session, lead, click.clicked_at)
+    _attribute(session, lead, click.clicked_at, attribution)
     return lead, True
 
 
@@ -87,16 +89,21 @@ def _plain(value: str | None, limit: int) -> bool:
     return value is None or ("\x00" not in value and len(value) <= limit)
 
 
-def _attribute(session: Session, lead: Lead, clicked_at: datetime) -> None:
+def _attribute(session: Session, lead: Lead, clicked_at: datetime, attribution: str) -> None:
     matches = []
     if lead.customer_external_id:
         matches.append(Customer.external_id == lead.customer_external_id)
     if lead.email:
         matches.append(Customer.email == lead.email)
     for customer in session.scalars(select(Customer).where(or_(*matches))):
-        if customer.referred_at is None or clicked_at < customer.referred_at:
-            customer.affiliate_id, customer.click_id = lead.affiliate_id, lead.click_id
-            customer.referred_at = clicked_at
+        current = None
+        if customer.affiliate_id is not None and customer.referred_at is not None:
+            current = Evidence(customer.affiliate_id, customer.click_id, customer.referred_at)
+        winner = prefer(current, Evidence(lead.affiliate_id, lead.click_id, clicked_at),
+                        attribution)
+        if winner is not None and winner != current:
+            customer.affiliate_id, customer.click_id = winner.affiliate_id, winner.click_id
+            customer.referred_at = winner.at
 
 
 def sale_changes(body: dict[str, object], at: datetime) -> list[Change]:
