@@ -34,6 +34,8 @@ from successlink.web.api import api_routes
 from successlink.web.clicks import ClickRecorder
 from successlink.web.group_commit import MAX_BATCH, CommitError, GroupCommitter, StoppedError
 from successlink.web.link_cache import CHECK_SECONDS, RELOAD_SECONDS, LinkCache
+from successlink.web.program_state import CHECK_SECONDS as PROGRAM_CHECK_SECONDS
+from successlink.web.program_state import ProgramState
 from successlink.web.redirect_front import RedirectFront, Redirector
 from successlink.web.redirects import allowed
 from successlink.web.security import authenticate
@@ -61,6 +63,8 @@ class ServiceConfig:
     link_check_seconds: float = CHECK_SECONDS
     link_reload_seconds: float = RELOAD_SECONDS
     max_batch: int = MAX_BATCH
+    # How often the plans and program terms are checked for changes (web/program_state.py).
+    program_check_seconds: float = PROGRAM_CHECK_SECONDS
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -85,6 +89,7 @@ def create_app(config: ServiceConfig) -> RedirectFront:
         tolerance_seconds=config.webhook_tolerance_seconds, settle_delay=config.settle_delay,
         affiliate_key=config.affiliate_key, attribution=config.attribution)
 
+    program = ProgramState(webhook_settings, check_seconds=config.program_check_seconds)
     committer = GroupCommitter(config.engine, max_batch=config.max_batch)
     links = LinkCache(config.engine, config.allowed_domains,
                       check_seconds=config.link_check_seconds,
@@ -143,19 +148,19 @@ def create_app(config: ServiceConfig) -> RedirectFront:
         found, new = record_lead(s, click_id=str(body.get("click_id") or ""),
                                  external_id=_text(body, "customer_external_id"),
                                  email=_text(body, "email"), at=config.clock(),
-                                 attribution=config.attribution)
+                                 attribution=program.settings(s).attribution)
         return JSONResponse({"lead_id": found.id, "affiliate_id": found.affiliate_id},
                             status_code=201 if new else 200)
 
     def sale(s: Session, body: dict[str, Any]) -> Response:
         changes = sale_changes(body, config.clock())
-        record_changes(s, changes, webhook_settings, config.clock())
+        record_changes(s, changes, program.settings(s), config.clock())
         return JSONResponse({"sale_id": body["sale_id"], "recorded": True}, status_code=201)
 
     track_lead = admin_route("leads", lead)
     track_sale = admin_route("sales", sale)
 
-    deliveries = _deliveries(webhook_settings)
+    deliveries = _deliveries(program)
 
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
@@ -215,7 +220,7 @@ def _cors(request: Request, domains: list[str]) -> dict[str, str]:
     return {}
 
 
-def _deliveries(settings: WebhookSettings
+def _deliveries(program: ProgramState
                 ) -> Callable[[Session, list[tuple[StripeEvent, datetime]]], list[WebhookResult]]:
     """Webhook deliveries as batched work for the group commit: every delivery queued for a
     batch is processed together (`process_batch`: each customer settled once), as of the
@@ -225,6 +230,7 @@ def _deliveries(settings: WebhookSettings
     one, and such an event is then seen as the duplicate it is."""
     def work(s: Session, queued: list[tuple[StripeEvent, datetime]]) -> list[WebhookResult]:
         received_at = max(at for _, at in queued)
+        settings = program.settings(s)  # the plans and terms in force now
         try:
             with s.begin_nested():
                 return process_batch(s, [event for event, _ in queued], settings, received_at)
