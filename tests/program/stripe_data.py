@@ -41,6 +41,19 @@ def envelope(event_type: str, obj: dict[str, Any], *, event_id: str, created: in
                        "data": {"object": obj}}).encode()
 
 
+def paying_customer(n: int, paid: int, affiliate: str = "aff_1") -> list[bytes]:
+    """customer.created and invoice.paid: customer cus_N, referred by `affiliate` in its
+    metadata, pays 100.00 USD (invoice in_N) at unix time `paid`."""
+    customer = {"id": f"cus_{n}", "object": "customer", "created": paid - 60,
+                "email": f"c{n}@example.com", "metadata": {"affiliate": affiliate}}
+    invoice = {"id": f"in_{n}", "object": "invoice", "customer": f"cus_{n}",
+               "amount_paid": 10_000, "currency": "usd", "charge": f"ch_{n}",
+               "billing_reason": "subscription_create",
+               "status_transitions": {"paid_at": paid}}
+    return [envelope("customer.created", customer, event_id=f"evt_c{n}", created=paid - 60),
+            envelope("invoice.paid", invoice, event_id=f"evt_i{n}", created=paid)]
+
+
 def sign(body: bytes, timestamp: int = 1_700_000_000) -> str:
     return stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET,
                                                              timestamp=timestamp)

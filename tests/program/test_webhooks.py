@@ -39,7 +39,15 @@ from successlink.store.tables import Base
 from successlink.store.tracking import Click, Lead
 from successlink.store.webhooks import WebhookEvent
 from tests.program.plans import QUALITY_PLAN
-from tests.program.stripe_data import HANDLED, envelope, load, ruby_mock_bodies, sign, with_id
+from tests.program.stripe_data import (
+    HANDLED,
+    envelope,
+    load,
+    paying_customer,
+    ruby_mock_bodies,
+    sign,
+    with_id,
+)
 
 PLAN = load_plan(QUALITY_PLAN.replace("effective_from = 2026-01-01",
                                       "effective_from = 2020-01-01"))
@@ -460,17 +468,6 @@ percent = 30
 """)
 
 
-def _paying_customer(n: int, paid: int) -> list[bytes]:
-    """Customer cus_N referred by aff_1 (metadata) pays 100.00 at unix time `paid`."""
-    customer = {"id": f"cus_{n}", "object": "customer", "created": paid - 60,
-                "email": f"c{n}@example.com", "metadata": {"affiliate": "aff_1"}}
-    invoice = {"id": f"in_{n}", "object": "invoice", "customer": f"cus_{n}",
-               "amount_paid": 10_000, "currency": "usd", "charge": f"ch_{n}",
-               "billing_reason": "subscription_create",
-               "status_transitions": {"paid_at": paid}}
-    return [envelope("customer.created", customer, event_id=f"evt_c{n}", created=paid - 60),
-            envelope("invoice.paid", invoice, event_id=f"evt_i{n}", created=paid)]
-
 
 @pytest.mark.parametrize("with_tiers", [True, False])
 def test_a_batch_counts_the_affiliates_paying_referrals_only_for_tiered_plans(
@@ -480,7 +477,7 @@ def test_a_batch_counts_the_affiliates_paying_referrals_only_for_tiered_plans(
     plan = TIERED if with_tiers else PLAN
     config = WebhookSettings(secrets=SETTINGS.secrets, plans=[plan], tolerance_seconds=None,
                              settle_delay=timedelta(0))
-    bodies = _paying_customer(1, 1_700_000_000) + _paying_customer(2, 1_700_086_400)
+    bodies = paying_customer(1, 1_700_000_000) + paying_customer(2, 1_700_086_400)
     with Session(store) as s, s.begin():
         _seed_affiliate(s)
         process_batch(s, [read_delivery(b, sign(b), config) for b in bodies], config, NOW)

@@ -18,7 +18,7 @@ from successlink.store.plans import CommissionPlan
 from successlink.web.app import create_app
 from successlink.web.program_state import ProgramState
 from tests.program.plans import QUALITY_PLAN
-from tests.program.stripe_data import envelope, sign
+from tests.program.stripe_data import envelope, paying_customer, sign
 from tests.web.service import T0, Client, Clock, config, seed
 
 OTHER_PLAN = QUALITY_PLAN.replace('id = "quality"', 'id = "other"')
@@ -67,16 +67,6 @@ def test_changes_are_picked_up_at_the_next_check_and_only_when_the_store_moved(
     assert now.secrets == start.secrets  # what the program row does not hold is kept
 
 
-def _sale(n: int, paid: int) -> list[bytes]:
-    customer = {"id": f"cus_{n}", "object": "customer", "created": paid - 60,
-                "email": f"c{n}@example.com", "metadata": {"affiliate": "aff_1"}}
-    invoice = {"id": f"in_{n}", "object": "invoice", "customer": f"cus_{n}",
-               "amount_paid": 10_000, "currency": "usd", "charge": f"ch_{n}",
-               "billing_reason": "subscription_create",
-               "status_transitions": {"paid_at": paid}}
-    return [envelope("customer.created", customer, event_id=f"evt_c{n}", created=paid - 60),
-            envelope("invoice.paid", invoice, event_id=f"evt_i{n}", created=paid)]
-
 
 def _accrued(store: Engine) -> int:
     with Session(store) as s:
@@ -93,7 +83,7 @@ def test_a_plan_applied_while_the_service_runs_settles_the_next_webhooks(
     client = Client(create_app(replace(config(store, Clock(T0)), plans=[],
                                        program_check_seconds=0)))
     paid = int((T0 - timedelta(days=10)).timestamp())
-    for body in _sale(1, paid):
+    for body in paying_customer(1, paid):
         assert client.post("/webhooks/stripe", content=body,
                            headers={"stripe-signature": sign(body)}).status_code == 200
     assert _accrued(store) == 0
