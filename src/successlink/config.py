@@ -186,6 +186,15 @@ class AppStoreSettings(BaseModel):
                             "postgresql://user@host/db.")
 
 
+class ServiceSettings(BaseModel):
+    """How `successlink serve` runs (see docs/program.md, "Serving")."""
+
+    click_writer: Literal["process", "thread"] = Field(
+        "process", description="Who commits clicks: a writer process of their own (faster "
+        "under load: it does not compete with requests for Python's interpreter lock) or "
+        "the service's group-commit thread.")
+
+
 class ProgramSettings(BaseModel):
     """How the affiliate program runs (see docs/program.md)."""
 
@@ -272,6 +281,7 @@ class Settings(BaseModel):
     advocates: AdvocateSettings = Field(default_factory=AdvocateSettings)
     app_store: AppStoreSettings = Field(default_factory=lambda: AppStoreSettings(url=None))
     program: ProgramSettings = Field(default_factory=ProgramSettings)  # type: ignore[arg-type]
+    service: ServiceSettings = Field(default_factory=ServiceSettings)  # type: ignore[arg-type]
     churn: ChurnSettings = Field(default_factory=ChurnSettings)  # type: ignore[arg-type]
 
     @property

@@ -1,9 +1,9 @@
 """SIGKILL the real server under load: every click and webhook it acknowledged is in the store.
 
-The server is granian running the same app factory `successlink serve` runs, on a SQLite
-file (WAL, synchronous=FULL). Clicks and deliveries are group-committed: each response is
-sent only after the batch holding it has committed, so an acknowledged request is on disk
-whatever happens next. Requests cut off by the kill may or may not be stored (the client
+The server is `successlink serve` itself (granian, RSGI, a click-writer process), on a
+SQLite file (WAL, synchronous=FULL). Clicks and deliveries are group-committed: each
+response is sent only after the batch holding it has committed, so an acknowledged request
+is on disk whatever happens next. Requests cut off by the kill may or may not be stored (the client
 never heard back, so either is correct); nothing acknowledged may be missing.
 """
 
@@ -43,8 +43,8 @@ def _free_port() -> int:
 
 
 def _start(workspace: Path, port: int) -> subprocess.Popen[bytes]:
-    """granian with the service's factory, in its own process group (so the kill takes the
-    worker process too, as a crash of the machine would)."""
+    """`successlink serve` in its own process group (so the kill takes the worker and the
+    click writer too, as a crash of the machine would)."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
            "SUCCESSLINK_WORKSPACE": str(workspace),
            "SUCCESSLINK_PROGRAM__FALLBACK_URL": FALLBACK,
@@ -53,9 +53,8 @@ def _start(workspace: Path, port: int) -> subprocess.Popen[bytes]:
            "SUCCESSLINK_PROGRAM__WEBHOOK_TOLERANCE_SECONDS": "0",  # the vectors are old
            "SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "successlink.web.serve_app:app_from_env"],
+        [sys.executable, "-m", "successlink", "--workspace", str(workspace), "serve",
+         "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     deadline = time.monotonic() + 60
@@ -65,7 +64,7 @@ def _start(workspace: Path, port: int) -> subprocess.Popen[bytes]:
                 return server
         time.sleep(0.1)
     _kill(server)
-    raise AssertionError("the service did not start (run the granian command above by hand "
+    raise AssertionError("the service did not start (run the serve command above by hand "
                          "to see why)")
 
 

@@ -38,6 +38,7 @@ from successlink.web.program_state import CHECK_SECONDS as PROGRAM_CHECK_SECONDS
 from successlink.web.program_state import ProgramState
 from successlink.web.redirect_front import RedirectFront, Redirector
 from successlink.web.redirects import allowed
+from successlink.web.row_writer import RowWriterProcess
 from successlink.web.security import authenticate
 from successlink.web.snippet import tracking_snippet
 from successlink.web.tracking import LeadError, record_lead, sale_changes
@@ -65,6 +66,10 @@ class ServiceConfig:
     max_batch: int = MAX_BATCH
     # How often the plans and program terms are checked for changes (web/program_state.py).
     program_check_seconds: float = PROGRAM_CHECK_SECONDS
+    # Who commits clicks: "thread" (the group-commit writer thread, shared with webhooks) or
+    # "process" (a writer process of their own: what `successlink serve` uses; see
+    # web/row_writer.py for why).
+    click_writer: str = "thread"
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -94,7 +99,11 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     links = LinkCache(config.engine, config.allowed_domains,
                       check_seconds=config.link_check_seconds,
                       reload_seconds=config.link_reload_seconds)
-    clicks = ClickRecorder(links, committer, config.clock)
+    click_rows: GroupCommitter | RowWriterProcess = committer
+    if config.click_writer == "process":
+        click_rows = RowWriterProcess(config.engine.url.render_as_string(hide_password=False),
+                                      max_rows=config.max_batch)
+    clicks = ClickRecorder(links, click_rows, config.clock)
     redirector = Redirector(clicks, fallback_url=config.fallback_url,
                             cookie_days=config.cookie_days)
 
@@ -188,10 +197,14 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         committer.start()
+        if isinstance(click_rows, RowWriterProcess):
+            click_rows.start()
         await run_in_threadpool(links.refresh)
         try:
             yield
         finally:
+            if isinstance(click_rows, RowWriterProcess):
+                click_rows.stop()
             await run_in_threadpool(committer.stop)
 
     app = Starlette(lifespan=lifespan, routes=[

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, Protocol
 
 from sqlalchemy import Table
 
 from successlink.store.tracking import Click
-from successlink.web.group_commit import GroupCommitter
 from successlink.web.link_cache import LinkCache, LinkTarget
 from successlink.web.redirects import anonymise_ip, looks_like_bot
 
@@ -57,10 +57,16 @@ class ClickIds:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+class RowWriter(Protocol):
+    """Where clicks are committed: the group-commit thread or the writer process."""
+
+    async def insert(self, table: Table, row: Mapping[str, Any]) -> None: ...
+
+
 class ClickRecorder:
     """Look up a code, store its click, say where to send the visitor."""
 
-    def __init__(self, links: LinkCache, committer: GroupCommitter,
+    def __init__(self, links: LinkCache, committer: RowWriter,
                  clock: Callable[[], datetime]) -> None:
         self.links = links
         self.committer = committer

@@ -104,7 +104,7 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._immediate = engine.dialect.name == "sqlite"
-        self._statements: dict[Table, _Insert] = {}
+        self._statements: dict[Table, RowInsert] = {}
 
     # -- requests' side -------------------------------------------------------------------
 
@@ -287,18 +287,18 @@ class GroupCommitter:
         for table, rows in by_table.items():
             statement = self._statement(table)
             try:
-                _in_savepoint(cursor, statement.execute, [i.row or {} for i in rows])
+                in_savepoint(cursor, statement.execute, [i.row or {} for i in rows])
             except Exception:  # find the bad rows one by one below
                 for item in rows:
                     try:
-                        _in_savepoint(cursor, statement.execute, [item.row or {}])
+                        in_savepoint(cursor, statement.execute, [item.row or {}])
                     except Exception as exc:  # this request's own error
                         item.outcome = (False, exc)
 
-    def _statement(self, table: Table) -> _Insert:
+    def _statement(self, table: Table) -> RowInsert:
         found = self._statements.get(table)
         if found is None:
-            found = self._statements[table] = _Insert(table, self.engine.dialect)
+            found = self._statements[table] = RowInsert(table, self.engine.dialect)
         return found
 
     def _run_grouped(self, session: Session, items: list[_Item]) -> None:
@@ -370,7 +370,7 @@ def _cap_groups(items: list[_Item], cap: int) -> tuple[list[_Item], list[_Item]]
     return now, rest
 
 
-def _in_savepoint(cursor: Any, run: Callable[[Any, list[Mapping[str, Any]]], None],
+def in_savepoint(cursor: Any, run: Callable[[Any, list[Mapping[str, Any]]], None],
                   rows: list[Mapping[str, Any]]) -> None:
     """`run(cursor, rows)` undone alone if it fails (PostgreSQL would otherwise refuse the
     rest of the transaction; SQLite would keep the rows before the failing one)."""
@@ -384,7 +384,7 @@ def _in_savepoint(cursor: Any, run: Callable[[Any, list[Mapping[str, Any]]], Non
     cursor.execute("RELEASE SAVEPOINT sl_group_rows")
 
 
-class _Insert:
+class RowInsert:
     """One table's INSERT as a multi-row VALUES statement run through the driver.
 
     Why not SQLAlchemy's executemany: its per-row compile-and-process work is most of a small

@@ -65,7 +65,7 @@ class Redirector:
 
     def __init__(self, clicks: ClickRecorder, *, fallback_url: str, cookie_days: int) -> None:
         self.clicks = clicks
-        self.fallback = quote(fallback_url, safe=LOCATION_SAFE).encode("latin-1")
+        self.fallback = quote(fallback_url, safe=LOCATION_SAFE)
         self.cookie_tail = f"; Max-Age={cookie_days * 86_400}; Path=/; SameSite=lax"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,24 +80,32 @@ class Redirector:
             elif name == b"referer":
                 referer = value.decode("latin-1")
         client = scope.get("client")
-        headers = [(b"content-length", b"0"), (b"cache-control", b"no-store")]
+        answer = await self.answer(code, client[0] if client else None, user_agent, referer,
+                                   secure=scope.get("scheme") == "https")
+        headers = [(b"content-length", b"0")]
+        headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer]
+        await send({"type": "http.response.start", "status": 302, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def answer(self, code: str, ip: str | None, user_agent: str | None,
+                     referer: str | None, *, secure: bool) -> list[tuple[str, str]]:
+        """The 302's headers (besides its length): Location, the cookie, no-store. Shared by
+        the ASGI front and the RSGI service (web/rsgi_service.py)."""
+        headers = [("cache-control", "no-store")]
         try:
-            found = await self.clicks.record(code, client[0] if client else None, user_agent,
-                                             referer)
+            found = await self.clicks.record(code, ip, user_agent, referer)
         except Exception:  # send the visitor on, untracked, and say so in the log
             log.exception("could not store a click on %r; redirecting without a click id", code)
             target = await self.clicks.links.get(code)
-            headers.append((b"location", target.plain.encode("latin-1") if target
-                            else self.fallback))
+            headers.append(("location", target.plain if target else self.fallback))
         else:
             if found is None:
-                headers.append((b"location", self.fallback))
+                headers.append(("location", self.fallback))
             else:
                 click_id, target = found
                 cookie = COOKIE_NAME + "=" + click_id + self.cookie_tail
-                if scope.get("scheme") == "https":
+                if secure:
                     cookie += "; Secure"
-                headers.append((b"location", target.location(click_id).encode("latin-1")))
-                headers.append((b"set-cookie", cookie.encode("latin-1")))
-        await send({"type": "http.response.start", "status": 302, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+                headers.append(("location", target.location(click_id)))
+                headers.append(("set-cookie", cookie))
+        return headers

@@ -2,6 +2,7 @@
 servers import in each worker process (granian and uvicorn need an importable target, and
 each worker builds its own engine, link cache and group-commit writer).
 
+    granian --interface rsgi --factory successlink.web.serve_app:rsgi_app_from_env
     granian --interface asgi --factory successlink.web.serve_app:app_from_env
 
 The workspace is $SUCCESSLINK_WORKSPACE (or the current folder); every SUCCESSLINK_*
@@ -23,8 +24,10 @@ from successlink.store.connect import open_store
 from successlink.store.migrate import current_revision, head_revision
 from successlink.web.app import ServiceConfig, create_app
 from successlink.web.redirect_front import RedirectFront
+from successlink.web.rsgi_service import RsgiService
 
 TARGET = "successlink.web.serve_app:app_from_env"
+RSGI_TARGET = "successlink.web.serve_app:rsgi_app_from_env"
 
 
 def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
@@ -49,7 +52,8 @@ def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
         webhook_tolerance_seconds=program.webhook_tolerance_seconds or None,
         settle_delay=timedelta(minutes=program.settle_delay_minutes),
         default_plan=terms.default_plan, attribution=terms.attribution,
-        affiliate_key=settings.ingest.affiliate_metadata_key)
+        affiliate_key=settings.ingest.affiliate_metadata_key,
+        click_writer=settings.service.click_writer)
 
 
 def app_from_env() -> RedirectFront:
@@ -57,3 +61,8 @@ def app_from_env() -> RedirectFront:
     settings = load_settings()
     engine = open_store(settings.app_store_url)
     return create_app(service_config(settings, engine))
+
+
+def rsgi_app_from_env() -> RsgiService:
+    """The same service for granian's RSGI interface (what `successlink serve` runs)."""
+    return RsgiService(app_from_env())
