@@ -144,7 +144,7 @@ def retry_failures(engine: Engine, settings_for: SettingsFor, now: datetime, *,
             InboxFailure.resolved_at.is_(None))
         query = query.where(InboxFailure.next_attempt_at <= now if failed_before is None
                             else InboxFailure.last_failed_at < failed_before)
-        due = list(s.execute(query.order_by(InboxFailure.inbox_id).limit(limit)).tuples())
+        due = [(f, r) for f, r in s.execute(query.order_by(InboxFailure.inbox_id).limit(limit))]
         if not due:
             return counts
         settings = settings_for(s)
