@@ -1,10 +1,13 @@
-"""SIGKILL the real server under load: every click and webhook it acknowledged is in the store.
+"""SIGKILL the real server under load: every click and webhook it acknowledged is in the store,
+and every acknowledged webhook is processed once the service is back.
 
-The server is granian running the same app factory `successlink serve` runs, on a SQLite
-file (WAL, synchronous=FULL). Clicks and deliveries are group-committed: each response is
-sent only after the batch holding it has committed, so an acknowledged request is on disk
-whatever happens next. Requests cut off by the kill may or may not be stored (the client
-never heard back, so either is correct); nothing acknowledged may be missing.
+The server is `successlink serve` (granian, one worker, plus its webhook inbox processor) on
+a SQLite file (WAL, synchronous=FULL). Clicks and inbox rows are group-committed: each
+response is sent only after the batch holding it has committed, so an acknowledged request
+is on disk whatever happens next. The kill takes the whole process group, the processor in
+the middle of its batches included. Requests cut off by the kill may or may not be stored
+(the client never heard back, so either is correct); nothing acknowledged may be missing,
+and after a restart the processor must finish every acknowledged delivery exactly once.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from successlink.program.inbox import has_pending
 from successlink.store.connect import open_store
+from successlink.store.inbox import WebhookInbox
 from successlink.store.migrate import upgrade
 from successlink.store.tracking import Click
 from successlink.store.webhooks import WebhookEvent
@@ -43,21 +48,19 @@ def _free_port() -> int:
 
 
 def _start(workspace: Path, port: int) -> subprocess.Popen[bytes]:
-    """granian with the service's factory, in its own process group (so the kill takes the
-    worker process too, as a crash of the machine would)."""
+    """`successlink serve` in its own process group (so the kill takes the worker and the
+    inbox processor too, as a crash of the machine would)."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-           "SUCCESSLINK_WORKSPACE": str(workspace),
            "SUCCESSLINK_PROGRAM__FALLBACK_URL": FALLBACK,
            "SUCCESSLINK_PROGRAM__ALLOWED_DOMAINS": '["acme.test"]',
            "SUCCESSLINK_PROGRAM__STRIPE_WEBHOOK_SECRETS": f'["{SECRET}"]',
            "SUCCESSLINK_PROGRAM__WEBHOOK_TOLERANCE_SECONDS": "0",  # the vectors are old
            "SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "successlink.web.serve_app:app_from_env"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [sys.executable, "-m", "successlink", "--workspace", str(workspace), "serve",
+         "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=(workspace / "serve.log").open("ab"), start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and server.poll() is None:
         with contextlib.suppress(httpx.HTTPError):
@@ -65,8 +68,7 @@ def _start(workspace: Path, port: int) -> subprocess.Popen[bytes]:
                 return server
         time.sleep(0.1)
     _kill(server)
-    raise AssertionError("the service did not start (run the granian command above by hand "
-                         "to see why)")
+    raise AssertionError("the service did not start: see serve.log in the test's workspace")
 
 
 def _kill(server: subprocess.Popen[bytes]) -> None:
@@ -119,7 +121,8 @@ async def _load(base: str, server: subprocess.Popen[bytes]) -> tuple[list[str], 
 
 
 def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 'app.db'}")
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = open_store(url)
     upgrade(engine)
     seed(engine)
     engine.dispose()
@@ -131,10 +134,27 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path) 
         _kill(server)
     assert len(clicks) >= WANT_CLICKS and len(events) >= WANT_EVENTS, \
         f"too little load before the kill: {len(clicks)} clicks, {len(events)} events"
-    engine = open_store(f"sqlite:///{tmp_path / 'app.db'}")
+    engine = open_store(url)
     with Session(engine) as s:
         stored_clicks = set(s.scalars(select(Click.id)))
-        stored_events = set(s.scalars(select(WebhookEvent.event_id)))
-    engine.dispose()
+        queued = set(s.scalars(select(WebhookInbox.event_id)))
+        processed_before = set(s.scalars(select(WebhookEvent.event_id)))
     assert set(clicks) - stored_clicks == set()
-    assert set(events) - stored_events == set()
+    assert set(events) - queued == set()
+    assert processed_before <= queued
+
+    # Back up: the processor finishes what the kill interrupted, each delivery once.
+    server = _start(tmp_path, port)
+    try:
+        deadline = time.monotonic() + 60
+        while has_pending(engine) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        _kill(server)
+    with Session(engine) as s:
+        processed = set(s.scalars(select(WebhookEvent.event_id)))
+        rows = s.scalar(select(func.count()).select_from(WebhookEvent))
+    engine.dispose()
+    assert not has_pending(engine)
+    assert set(events) - processed == set()
+    assert processed == queued and rows == len(queued)

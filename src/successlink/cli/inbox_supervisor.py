@@ -32,8 +32,8 @@ class InboxSupervisor:
     def __init__(self, workspace: Path, *, say: Callable[[str], None],
                  command: list[str] | None = None) -> None:
         self.command = command or [
-            sys.executable, "-m", "successlink", "--workspace", str(workspace), "webhooks",
-            "process", "--parent", str(os.getpid())]
+            sys.executable, "-m", "successlink.cli.inbox_processor", "--workspace",
+            str(workspace), "--parent", str(os.getpid())]
         self.say = say
         self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None

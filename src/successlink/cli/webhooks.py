@@ -5,9 +5,6 @@ by hand (or in tests and scripts), `status` for watching."""
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import threading
 import time
 from datetime import datetime
 from typing import Annotated
@@ -15,16 +12,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from successlink.cli.context import AppContext
-from successlink.errors import ConfigError
+from successlink.cli.inbox_processor import open_inbox_store, program_state, run_processor
 from successlink.program.inbox import BATCH, InboxCounts
-from successlink.program.inbox_loop import drain, run
+from successlink.program.inbox_loop import drain
 from successlink.program.inbox_status import inbox_status
-from successlink.program.program_state import ProgramState, starting_settings
-from successlink.store.connect import open_store
-from successlink.store.migrate import current_revision, head_revision
+from successlink.program.program_state import ProgramState
 from successlink.timeline import utc_now
 
 app = typer.Typer(help="The webhook inbox: Stripe deliveries acknowledged by `serve` and "
@@ -32,18 +26,11 @@ app = typer.Typer(help="The webhook inbox: Stripe deliveries acknowledged by `se
 
 
 def _open(state: AppContext) -> Engine:
-    engine = open_store(state.settings.app_store_url)
-    if current_revision(engine) != head_revision():
-        engine.dispose()
-        raise ConfigError("the app store is not at the newest schema",
-                          hint="Run `successlink db upgrade` first.")
-    return engine
+    return open_inbox_store(state.settings)
 
 
 def _program(state: AppContext, engine: Engine) -> ProgramState:
-    with Session(engine) as s:
-        start, _ = starting_settings(state.settings, s)
-    return ProgramState(start)
+    return program_state(state.settings, engine)
 
 
 def _summary(counts: InboxCounts, seconds: float) -> str:
@@ -121,34 +108,13 @@ def process_command(
     ctx: typer.Context,
     batch: Annotated[int, typer.Option(min=1, max=5_000, help="Deliveries per transaction.")]
     = BATCH,
-    parent: Annotated[int | None, typer.Option(
-        hidden=True, help="Supervised by this process (`serve`): stop when it is gone, "
-                          "leave Ctrl-C to it.")] = None,
 ) -> None:
-    """Process deliveries as they arrive until SIGINT/SIGTERM (`serve` runs this for you)."""
+    """Process deliveries as they arrive until SIGINT/SIGTERM (`serve` runs one for you)."""
     state: AppContext = ctx.obj
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    engine = _open(state)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    if parent is None:
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-    else:
-        # Ctrl-C reaches the whole process group; the supervisor decides when this stops
-        # (after the server), and a supervisor gone without a word (SIGKILL) stops it too.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s webhook inbox processor: %(message)s")
     started = time.monotonic()
-    try:
-        totals = run(engine, _program(state, engine).settings, stop, batch=batch)
-    finally:
-        engine.dispose()
+    totals = run_processor(state.settings, batch=batch)
     seconds = time.monotonic() - started
     state.err.print(f"webhook inbox processor stopped: {_summary(totals, seconds)}.",
                     highlight=False)
-
-
-def _watch_parent(parent: int, stop: threading.Event) -> None:
-    while not stop.wait(0.5):
-        if os.getppid() != parent:
-            stop.set()
