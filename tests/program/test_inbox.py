@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +24,7 @@ from successlink.program.inbox import (
     process_next,
     retry_failures,
 )
-from successlink.program.inbox_loop import drain
+from successlink.program.inbox_loop import drain, run
 from successlink.program.inbox_status import inbox_status
 from successlink.program.stripe_events import StripeEvent, read_event
 from successlink.program.webhooks import WebhookResult, WebhookSettings, process_batch
@@ -291,3 +291,31 @@ def test_postgres_never_passes_a_delivery_still_being_committed(store: Engine) -
     worker.join(30)
     assert result == [2] and _cursor(store) == 2
     assert _count(store, WebhookEvent) == 2
+
+
+def test_the_running_processor_works_through_arrivals_then_stops_when_told(
+        store: Engine) -> None:
+    stop = threading.Event()
+    seen: list[int] = []
+    worker = threading.Thread(target=lambda: seen.append(run(
+        store, _lagging, stop, batch=4, poll_seconds=0.01, linger_seconds=0.05).rows))
+    worker.start()
+    try:
+        _receive(store, _events()[:3])   # fewer than a batch: processed after the linger
+        assert _wait_for(lambda: _cursor(store) == 3)
+        _receive(store, _events()[3:])   # more than a batch
+        assert _wait_for(lambda: _cursor(store) == len(_events()))
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive() and seen == [len(_events())]
+    assert _count(store, WebhookEvent) == len(_events())
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
