@@ -153,6 +153,20 @@ def _ms(found: re.Match[str] | None) -> float | None:
     return round(value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
 
 
+def store_scalar(work: Path, sql: str) -> int:
+    """One number from the workspace's app store (SQLite)."""
+    from sqlalchemy import text
+
+    from successlink.store.connect import open_store
+
+    engine = open_store(f"sqlite:///{work / 'app.db'}")
+    try:
+        with engine.connect() as c:
+            return int(c.execute(text(sql)).scalar_one() or 0)
+    finally:
+        engine.dispose()
+
+
 def count_rows(work: Path, table: str) -> int:
     from sqlalchemy import text
 

@@ -218,6 +218,9 @@ class ProgramSettings(BaseModel):
     settle_delay_minutes: int = Field(60, ge=0, description="The ledger is settled this long "
                                       "after the events it records, so webhooks delivered out "
                                       "of order are all in first.")
+    webhook_inbox: bool = Field(True, description="`serve` acknowledges a Stripe delivery once "
+                                "it is stored in the webhook inbox and processes it in a "
+                                "separate process (false: processed before the answer).")
 
 
 class ChurnSettings(BaseModel):

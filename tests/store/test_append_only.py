@@ -1,5 +1,6 @@
-"""Migration 0002: the database itself refuses to change or delete ledger entries and payout
-items, on SQLite and PostgreSQL, and the migration can be undone."""
+"""Migrations 0002 and 0005: the database itself refuses to change or delete ledger entries,
+payout items and webhook inbox rows, on SQLite and PostgreSQL, and the migrations can be
+undone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from successlink.store.affiliates import Affiliate
 from successlink.store.connect import open_store
+from successlink.store.inbox import WebhookInbox
 from successlink.store.ledger import LedgerEntry
 from successlink.store.migrate import current_revision, downgrade, head_revision, upgrade
 from successlink.store.payouts import Payout, PayoutItem
@@ -41,6 +43,8 @@ def _seed(engine: Engine) -> None:
         s.flush()
         s.add(PayoutItem(payout_id=payout.id, entry_id=entry.id, amount_minor=1000,
                          currency="USD"))
+        s.add(WebhookInbox(source="stripe", event_id="evt_1", event_type="invoice.paid",
+                           api_version=None, body="{}", received_at=T))
 
 
 def _count(engine: Engine, table: str) -> int:
@@ -48,21 +52,22 @@ def _count(engine: Engine, table: str) -> int:
         return int(con.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def test_the_ledger_and_payout_items_are_the_append_only_tables() -> None:
-    assert APPEND_ONLY == ["ledger_entries", "payout_items"]
+def test_the_ledger_payout_items_and_inbox_are_the_append_only_tables() -> None:
+    assert APPEND_ONLY == ["ledger_entries", "payout_items", "webhook_inbox"]
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
 @pytest.mark.parametrize("statement", ["UPDATE {t} SET amount = 1", "DELETE FROM {t}"])
 def test_sql_cannot_change_or_delete_a_row(store: Engine, table: str, statement: str) -> None:
     _seed(store)
-    column = "vested_minor" if table == "ledger_entries" else "amount_minor"
+    column, value = {"ledger_entries": ("vested_minor", 1000),
+                     "payout_items": ("amount_minor", 1000), "webhook_inbox": ("body", "{}")}[table]
     sql = statement.format(t=table).replace("amount", column)
     with pytest.raises(DBAPIError, match=f"{table} is append-only"), store.begin() as con:
         con.execute(text(sql))
     assert _count(store, table) == 1
     with store.connect() as con:
-        assert con.execute(text(f"SELECT {column} FROM {table}")).scalar_one() == 1000
+        assert con.execute(text(f"SELECT {column} FROM {table}")).scalar_one() == value
 
 
 def test_appending_and_marking_a_payout_paid_still_work(store: Engine) -> None:
@@ -86,10 +91,11 @@ def test_postgres_refuses_truncate(postgres_server: str) -> None:
     try:
         upgrade(store)
         _seed(store)
-        with pytest.raises(DBAPIError, match="payout_items is append-only"), \
-                store.begin() as con:
-            con.execute(text("TRUNCATE payout_items"))
-        assert _count(store, "payout_items") == 1
+        for table in ("payout_items", "webhook_inbox"):
+            with pytest.raises(DBAPIError, match=f"{table} is append-only"), \
+                    store.begin() as con:
+                con.execute(text(f"TRUNCATE {table} CASCADE"))
+            assert _count(store, table) == 1
     finally:
         store.dispose()
 

@@ -10,13 +10,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from successlink.program.plans import load_plan
+from successlink.program.program_state import ProgramState
 from successlink.program.terms import ProgramTerms
 from successlink.program.terms_store import save_terms
 from successlink.program.webhooks import WebhookSettings
 from successlink.store.ledger import LedgerEntry
 from successlink.store.plans import CommissionPlan
 from successlink.web.app import create_app
-from successlink.web.program_state import ProgramState
 from tests.program.plans import QUALITY_PLAN
 from tests.program.stripe_data import envelope, paying_customer, sign
 from tests.web.service import T0, Client, Clock, config, seed

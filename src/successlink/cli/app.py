@@ -30,6 +30,7 @@ from successlink.cli import (
     sync,
     synth,
     train,
+    webhooks,
     workspace,
 )
 from successlink.cli.context import AppContext
@@ -67,6 +68,7 @@ app.add_typer(ledger.payouts_app, name="payouts")
 app.add_typer(fraud.app, name="fraud")
 app.add_typer(keys.app, name="keys")
 app.command("serve")(serve.serve)
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def _version(value: bool) -> None:

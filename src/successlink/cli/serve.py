@@ -1,5 +1,6 @@
 """`successlink serve`: the ASGI service (tracked redirects, tracking API, Stripe webhooks)
-on granian (default) or uvicorn, in one or more worker processes."""
+on granian (default) or uvicorn, in one or more worker processes, plus the one webhook
+inbox processor (cli/inbox_supervisor.py) unless `[program] webhook_inbox` is off."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from successlink.cli.context import AppContext
+from successlink.cli.inbox_supervisor import InboxSupervisor
 from successlink.store.connect import open_store
 from successlink.web.serve_app import RSGI_TARGET, TARGET, service_config
 
@@ -47,6 +49,22 @@ def serve(
                         f"{engine.url.render_as_string(hide_password=True)})")
     # The workers build the app from the environment: point them at this workspace.
     os.environ["SUCCESSLINK_WORKSPACE"] = str(settings.workspace.resolve())
+    processor = None
+    if config.webhook_inbox:
+        processor = InboxSupervisor(settings.workspace.resolve(),
+                                    say=lambda text: state.err.print(text, highlight=False))
+        processor.start()
+        state.console.print(f"Webhooks: acknowledged once in the inbox, processed by process "
+                            f"{processor.pid} (`successlink webhooks status` to watch)")
+    try:
+        _run_server(server, host, port, workers)
+    finally:
+        if processor is not None:
+            processor.stop()
+
+
+def _run_server(server: ServerKind, host: str, port: int, workers: int) -> None:
+    """Serve until SIGINT or SIGTERM (the servers handle them and return)."""
     if server is ServerKind.granian:
         from granian.constants import Interfaces, RuntimeModes
         from granian.log import LogLevels

@@ -17,9 +17,9 @@ with `successlink db upgrade`. Timestamps are UTC; money is integer minor units 
 `currency`. This page is generated from the mapped tables
 (`python -m successlink.store.schema_doc > docs/app-store.md`); a test keeps it current.
 """
-APPEND_ONLY = ("\n\n**Append-only.** Database triggers (migration 0002) refuse every UPDATE "
-               "and DELETE on this table (and TRUNCATE on PostgreSQL), whoever sends it; a "
-               "correction is a new row.")
+APPEND_ONLY = ("\n\n**Append-only.** Database triggers (migrations 0002, 0005) refuse every "
+               "UPDATE and DELETE on this table (and TRUNCATE on PostgreSQL), whoever sends "
+               "it; a correction is a new row.")
 
 
 def _type(column: Column[object]) -> str:

@@ -7,6 +7,7 @@ from successlink.store.affiliates import Affiliate, ApiKey
 from successlink.store.base import Base
 from successlink.store.customers import AccountScore, AffiliateTier, Customer
 from successlink.store.fraud import FraudFlag, FraudReview
+from successlink.store.inbox import InboxCursor, InboxFailure, WebhookInbox
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout, PayoutItem
 from successlink.store.plans import CommissionPlan
@@ -17,6 +18,7 @@ from successlink.store.webhooks import WebhookEvent
 
 __all__ = [
     "AccountScore", "Affiliate", "AffiliateTier", "ApiKey", "Base", "Click", "CommissionPlan",
-    "Customer", "Dispute", "FraudFlag", "FraudReview", "Lead", "LedgerEntry", "Link", "Payout",
-    "PayoutItem", "Program", "Refund", "Sale", "Subscription", "WebhookEvent",
+    "Customer", "Dispute", "FraudFlag", "FraudReview", "InboxCursor", "InboxFailure", "Lead",
+    "LedgerEntry", "Link", "Payout", "PayoutItem", "Program", "Refund", "Sale", "Subscription",
+    "WebhookEvent", "WebhookInbox",
 ]

@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from successlink.program.plans import Plan
+from successlink.program.program_state import CHECK_SECONDS as PROGRAM_CHECK_SECONDS
+from successlink.program.program_state import ProgramState
 from successlink.program.signatures import SignatureError, verify_signature
 from successlink.program.stripe_events import EventError, StripeEvent, read_event
 from successlink.program.webhooks import (
@@ -28,20 +30,20 @@ from successlink.program.webhooks import (
     WebhookSettings,
     process_batch,
     record_changes,
+    unstorable,
 )
 from successlink.timeline import utc_now
 from successlink.web.api import api_routes
 from successlink.web.clicks import ClickRecorder
 from successlink.web.group_commit import MAX_BATCH, CommitError, GroupCommitter, StoppedError
 from successlink.web.link_cache import CHECK_SECONDS, RELOAD_SECONDS, LinkCache
-from successlink.web.program_state import CHECK_SECONDS as PROGRAM_CHECK_SECONDS
-from successlink.web.program_state import ProgramState
 from successlink.web.redirect_front import RedirectFront, Redirector
 from successlink.web.redirects import allowed
 from successlink.web.row_writer import RowWriterProcess
 from successlink.web.security import authenticate
 from successlink.web.snippet import tracking_snippet
 from successlink.web.tracking import LeadError, record_lead, sale_changes
+from successlink.web.webhook_inbox import InboxWriter
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,15 @@ class ServiceConfig:
     link_check_seconds: float = CHECK_SECONDS
     link_reload_seconds: float = RELOAD_SECONDS
     max_batch: int = MAX_BATCH
-    # How often the plans and program terms are checked for changes (web/program_state.py).
+    # How often the plans and program terms are checked for changes (program/program_state.py).
     program_check_seconds: float = PROGRAM_CHECK_SECONDS
     # Who commits clicks: "thread" (the group-commit writer thread, shared with webhooks) or
     # "process" (a writer process of their own: what `successlink serve` uses; see
     # web/row_writer.py for why).
     click_writer: str = "thread"
+    # Acknowledge a webhook once it is in the inbox, for the inbox processor (`serve`), or
+    # process it before answering (docs/program.md, "The webhook inbox").
+    webhook_inbox: bool = False
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -170,6 +175,7 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     track_sale = admin_route("sales", sale)
 
     deliveries = _deliveries(program)
+    inbox = InboxWriter(committer, config.clock)
 
     async def stripe_webhook(request: Request) -> Response:
         body = await request.body()
@@ -182,6 +188,8 @@ def create_app(config: ServiceConfig) -> RedirectFront:
             event = read_event(body, affiliate_key=webhook_settings.affiliate_key)
         except (SignatureError, EventError) as exc:
             return _error(400, str(exc))
+        if config.webhook_inbox:
+            return await queue_webhook(event, body)
         try:
             result = await committer.run_batched(deliveries, (event, config.clock()))
         except (CommitError, StoppedError) as exc:
@@ -190,6 +198,19 @@ def create_app(config: ServiceConfig) -> RedirectFront:
             return _error(400, f"event {result.event_id} cannot be stored: {result.reason}")
         return JSONResponse({"received": True, "event": result.event_id,
                              "outcome": result.outcome})
+
+    async def queue_webhook(event: StripeEvent, body: bytes) -> Response:
+        """Store the delivery in the inbox and acknowledge it; what would be rejected when
+        processed is refused now (400), since a sender told "queued" never sends it again."""
+        problem = unstorable(event)
+        if problem is not None:
+            return _error(400, f"event {event.event_id[:255]} cannot be stored: {problem}")
+        try:
+            # read_event accepted it, so it is UTF-8 JSON without NUL characters.
+            await inbox.store(event, body.decode())
+        except (CommitError, StoppedError) as exc:
+            return _error(503, str(exc))
+        return JSONResponse({"received": True, "event": event.event_id, "outcome": "queued"})
 
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")

@@ -11,15 +11,12 @@ variable overrides its settings as usual (docs/configuration.md).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from successlink.config import Settings, load_settings
 from successlink.errors import ConfigError
-from successlink.program.books import load_plans
-from successlink.program.terms_store import load_terms
+from successlink.program.program_state import starting_settings
 from successlink.store.connect import open_store
 from successlink.store.migrate import current_revision, head_revision
 from successlink.web.app import ServiceConfig, create_app
@@ -32,27 +29,25 @@ RSGI_TARGET = "successlink.web.serve_app:rsgi_app_from_env"
 
 def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
     """The service's settings: the program's terms (the program row in the app store when
-    there is one, else the [program] section of the workspace settings)."""
+    there is one, else the [program] section of the workspace settings). Webhooks go
+    through the inbox unless `[program] webhook_inbox` is off."""
     if current_revision(engine) != head_revision():
         raise ConfigError("the app store is not at the newest schema",
                           hint="Run `successlink db upgrade` first.")
-    program = settings.program
     with Session(engine) as s:
-        terms = load_terms(s, program)
-        plans = load_plans(s)
+        webhooks, terms = starting_settings(settings, s)
     if not terms.fallback_url:
         raise ConfigError("no fallback URL for unknown links",
                           hint="Set it with `successlink program set fallback_url URL` (your "
                                "home page), or fallback_url in the program section of "
                                "successlink.toml.")
     return ServiceConfig(
-        engine=engine, plans=plans, fallback_url=terms.fallback_url,
+        engine=engine, plans=webhooks.plans, fallback_url=terms.fallback_url,
         allowed_domains=terms.domains, cookie_days=terms.cookie_days,
-        webhook_secrets=program.stripe_webhook_secrets,
-        webhook_tolerance_seconds=program.webhook_tolerance_seconds or None,
-        settle_delay=timedelta(minutes=program.settle_delay_minutes),
-        default_plan=terms.default_plan, attribution=terms.attribution,
-        affiliate_key=settings.ingest.affiliate_metadata_key,
+        webhook_secrets=webhooks.secrets, webhook_tolerance_seconds=webhooks.tolerance_seconds,
+        settle_delay=webhooks.settle_delay, default_plan=webhooks.default_plan,
+        attribution=webhooks.attribution, affiliate_key=webhooks.affiliate_key,
+        webhook_inbox=settings.program.webhook_inbox,
         click_writer=settings.service.click_writer)
 
 

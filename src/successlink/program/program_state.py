@@ -1,5 +1,5 @@
-"""`ProgramState`: the commission plans and program terms a running service settles by,
-re-read from the app store when they change.
+"""`ProgramState`: the commission plans and program terms a running service (the web service,
+or the webhook inbox processor) settles by, re-read from the app store when they change.
 
 `successlink plans apply` and `successlink program set` write to the app store while the
 service runs; an operator expects the next webhook to be settled under the new plan version
@@ -19,18 +19,38 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from successlink.config import Settings
 from successlink.program.books import load_plans
-from successlink.program.terms_store import stored_terms
+from successlink.program.terms import ProgramTerms
+from successlink.program.terms_store import load_terms, stored_terms
 from successlink.program.webhooks import WebhookSettings
 from successlink.store.plans import CommissionPlan
 from successlink.store.program import Program
 
 CHECK_SECONDS = 1.0
+
+
+def starting_settings(settings: Settings, session: Session
+                      ) -> tuple[WebhookSettings, ProgramTerms]:
+    """What webhook processing starts with: the workspace's secrets, signature age limit,
+    settlement delay and metadata key, with the plans and terms stored now (the program
+    row, else the [program] section). The terms come back too: the service also needs
+    where links may redirect."""
+    program = settings.program
+    terms = load_terms(session, program)
+    return WebhookSettings(
+        secrets=tuple(program.stripe_webhook_secrets), plans=tuple(load_plans(session)),
+        default_plan=terms.default_plan,
+        tolerance_seconds=program.webhook_tolerance_seconds or None,
+        settle_delay=timedelta(minutes=program.settle_delay_minutes),
+        affiliate_key=settings.ingest.affiliate_metadata_key,
+        attribution=terms.attribution), terms
 
 
 class ProgramState:
