@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from successlink.errors import ConfigError
 
 # A writer waits this long for another writer's lock before SQLite reports "database is
 # locked"; the service's transactions are short, so a few seconds is generous.
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# How often a writer looks again at a taken write lock (see `begin_immediate`).
+LOCK_POLL_SECONDS = 0.0005
+
+
+def begin_immediate(execute: Callable[[str], Any], *,
+                    timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                    poll_seconds: float = LOCK_POLL_SECONDS) -> None:
+    """SQLite: `BEGIN IMMEDIATE` (take the write lock now), trying again every half
+    millisecond while another connection holds it, up to `timeout_ms`.
+
+    Why not SQLite's own busy timeout: its handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25,
+    50, 50, 100 ms between tries, so a writer that found the lock taken goes on sleeping for
+    tens of milliseconds after it is free. Two writers taking turns (the service's group
+    commits and the webhook inbox processor) lost most of their time that way: measured,
+    the service acknowledged 776 webhooks/s while the processor held the lock about half the
+    time. `execute` runs one SQL statement on the connection (a DB-API cursor's `execute`,
+    or a Session's, wrapped)."""
+    execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            try:
+                execute("BEGIN IMMEDIATE")
+                return
+            except (sqlite3.OperationalError, OperationalError) as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(poll_seconds)
+    finally:
+        execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _is_busy(exc: Exception) -> bool:
+    original = getattr(exc, "orig", exc)
+    return isinstance(original, sqlite3.OperationalError) and (
+        "locked" in str(original) or "busy" in str(original))
 
 
 def normalise_url(url: str) -> str:

@@ -32,6 +32,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Dialect, Engine, Table
 from sqlalchemy.orm import Session
 
+from successlink.store.connect import begin_immediate
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -232,7 +234,7 @@ class GroupCommitter:
                 # Take SQLite's write lock up front (waiting up to busy_timeout for another
                 # process's writer), and make the savepoints below nest in one real
                 # transaction: pysqlite does not BEGIN before a SAVEPOINT itself.
-                cursor.execute("BEGIN IMMEDIATE")
+                begin_immediate(cursor.execute)
             self._run_inserts(cursor, [i for i in batch if i.table is not None])
             calls = [i for i in batch if i.work is not None]
             grouped, held = _cap_groups([i for i in batch if i.batch_work is not None],

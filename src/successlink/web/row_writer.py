@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Dialect, Table
 
+from successlink.store.connect import begin_immediate
 from successlink.web.group_commit import CommitError, RowInsert, StoppedError, in_savepoint
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ def _commit(connection: Any, immediate: bool, batch: list[tuple[int, list[Any]]]
         if immediate:
             # SQLite's write lock up front (waiting up to busy_timeout for another writer),
             # and the savepoints below nest in one real transaction.
-            cursor.execute("BEGIN IMMEDIATE")
+            begin_immediate(cursor.execute)
         for name, entries in by_table.items():
             table = tables.get(name)
             if table is None:
