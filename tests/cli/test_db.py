@@ -14,6 +14,10 @@ from typer.testing import CliRunner
 from successlink.cli import db
 from successlink.cli.context import AppContext
 from successlink.store.connect import normalise_url, open_store
+from successlink.store.migrate import head_revision
+
+# The newest migration in the package: what a fresh upgrade must reach.
+HEAD = head_revision()
 
 
 def _root() -> typer.Typer:
@@ -38,14 +42,14 @@ def test_db_upgrade_creates_the_store_then_reports_it_up_to_date(workspace: Path
     runner = CliRunner()
     first = runner.invoke(_root(), ["--workspace", str(workspace), "db", "upgrade"])
     assert first.exit_code == 0, first.output
-    assert "upgraded from empty to revision 0004" in first.output
+    assert f"upgraded from empty to revision {HEAD}" in first.output
     engine = open_store(f"sqlite:///{workspace / 'app.db'}")
     assert "ledger_entries" in inspect(engine).get_table_names()
     engine.dispose()
     again = runner.invoke(_root(), ["--workspace", str(workspace), "db", "upgrade"])
-    assert again.exit_code == 0 and "up to date (revision 0004)" in again.output
+    assert again.exit_code == 0 and f"up to date (revision {HEAD})" in again.output
     status = runner.invoke(_root(), ["--workspace", str(workspace), "db", "status"])
-    assert "revision 0004 (newest 0004)" in status.output
+    assert f"revision {HEAD} (newest {HEAD})" in status.output
 
 
 def test_db_status_on_an_empty_store_says_to_upgrade(workspace: Path) -> None:
@@ -76,5 +80,5 @@ def test_the_root_command_mounts_db(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SUCCESSLINK_APP_STORE", raising=False)
     assert run(["--workspace", str(tmp_path), "db", "upgrade"]) == 0
     assert run(["--workspace", str(tmp_path), "db", "status"]) == 0
-    assert "revision 0004 (newest 0004)" in capsys.readouterr().out
+    assert f"revision {HEAD} (newest {HEAD})" in capsys.readouterr().out
     assert (tmp_path / "app.db").exists()

@@ -113,3 +113,52 @@ def test_click_ids_are_random_uuid7_in_time_order() -> None:
     assert len(set(first)) == len(first)
     assert all(i < later for i in first)  # a later millisecond sorts after
     assert abs((parsed[0].int >> 80) - time.time() * 1000) < 5_000
+
+
+def test_a_running_service_follows_program_set(store: Engine) -> None:
+    """`successlink program set` while serving: the cookie window, the fallback and the
+    allowed domains change within a link-cache check (here: on the next request)."""
+    import dataclasses
+    from datetime import timedelta
+
+    from successlink.config import ProgramSettings
+    from successlink.program.terms_store import load_terms, save_terms
+
+    seed(store)
+    section = ProgramSettings(fallback_url=FALLBACK, allowed_domains=["acme.test"])
+    client = Client(create_app(dataclasses.replace(
+        config(store, Clock(T0)), program_section=section, link_check_seconds=0.0)))
+    before = client.get("/r/ada")
+    assert "Max-Age=2592000;" in before.headers["set-cookie"]
+    assert client.get("/r/nope").headers["location"] == FALLBACK
+    assert client.get("/r/away").headers["location"] == FALLBACK  # evil.test: not allowed
+
+    with Session(store) as s, s.begin():
+        terms = load_terms(s, section)
+        save_terms(s, dataclasses.replace(
+            terms, cookie_days=60, fallback_url="https://www.acme.test/home",
+            allowed_domains=("acme.test", "evil.test")), T0 + timedelta(days=1))
+    client.get("/r/ada")  # answered from memory; starts the check that sees the change
+
+    after = client.get("/r/ada")
+    assert "Max-Age=5184000;" in after.headers["set-cookie"]
+    assert client.get("/r/nope").headers["location"] == "https://www.acme.test/home"
+    away = client.get("/r/away").headers["location"]
+    assert away.startswith("https://evil.test/?sl_click=")
+
+
+def test_without_the_program_section_the_terms_stay_as_started(store: Engine) -> None:
+    import dataclasses
+    from datetime import timedelta
+
+    from successlink.config import ProgramSettings
+    from successlink.program.terms_store import load_terms, save_terms
+
+    seed(store)
+    client = Client(create_app(dataclasses.replace(config(store, Clock(T0)),
+                                                   link_check_seconds=0.0)))
+    with Session(store) as s, s.begin():
+        terms = load_terms(s, ProgramSettings(fallback_url=FALLBACK))
+        save_terms(s, dataclasses.replace(terms, cookie_days=60), T0 + timedelta(days=1))
+    client.get("/r/ada")
+    assert "Max-Age=2592000;" in client.get("/r/ada").headers["set-cookie"]

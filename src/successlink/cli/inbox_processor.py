@@ -16,7 +16,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -60,9 +62,9 @@ def run_processor(settings: Settings, *, batch: int = BATCH,
     """Process the inbox until told to stop (see the module docstring); the totals."""
     engine = open_inbox_store(settings)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, _stop_soon(stop))
     if parent is None:
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, _stop_soon(stop))
     else:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
@@ -70,6 +72,16 @@ def run_processor(settings: Settings, *, batch: int = BATCH,
         return run(engine, program_state(settings, engine).settings, stop, batch=batch)
     finally:
         engine.dispose()
+
+
+def _stop_soon(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
+    """A signal handler that sets `stop` from a thread of its own. A handler runs on the
+    main thread between two bytecodes, possibly while that thread holds the event's internal
+    lock (inside `stop.wait`); `Event.set` called right there would wait for that lock
+    forever, and the processor would never exit (seen once in CI under load)."""
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        threading.Thread(target=stop.set, name="stop", daemon=True).start()
+    return handler
 
 
 def _watch_parent(parent: int, stop: threading.Event) -> None:

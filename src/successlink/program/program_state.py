@@ -10,7 +10,7 @@ reloads only when the stamp moves, checking it at most every `check_seconds`.
 
 What it covers: the plans, the default plan and the attribution model (what settlement and
 attribution read). Where the links redirect (fallback URL, allowed domains, cookie window)
-is still read at start-up.
+follows the same way through the service's link cache (web/link_cache.py).
 """
 
 from __future__ import annotations

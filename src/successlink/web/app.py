@@ -20,11 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from successlink.config import ProgramSettings
 from successlink.program.plans import Plan
 from successlink.program.program_state import CHECK_SECONDS as PROGRAM_CHECK_SECONDS
 from successlink.program.program_state import ProgramState
 from successlink.program.signatures import SignatureError, verify_signature
 from successlink.program.stripe_events import EventError, StripeEvent, read_event
+from successlink.program.terms_store import load_terms
 from successlink.program.webhooks import (
     WebhookResult,
     WebhookSettings,
@@ -36,7 +38,13 @@ from successlink.timeline import utc_now
 from successlink.web.api import api_routes
 from successlink.web.clicks import ClickRecorder
 from successlink.web.group_commit import MAX_BATCH, CommitError, GroupCommitter, StoppedError
-from successlink.web.link_cache import CHECK_SECONDS, RELOAD_SECONDS, LinkCache
+from successlink.web.link_cache import (
+    CHECK_SECONDS,
+    RELOAD_SECONDS,
+    LinkCache,
+    RedirectTerms,
+    TermsLoader,
+)
 from successlink.web.redirect_front import RedirectFront, Redirector
 from successlink.web.redirects import allowed
 from successlink.web.row_writer import RowWriterProcess
@@ -72,6 +80,9 @@ class ServiceConfig:
     # "process" (a writer process of their own: what `successlink serve` uses; see
     # web/row_writer.py for why).
     click_writer: str = "thread"
+    # The workspace's [program] section: when given, the redirect terms (fallback, domains,
+    # cookie window) follow `program set` while serving, as the plans do.
+    program_section: ProgramSettings | None = None
     # Acknowledge a webhook once it is in the inbox, for the inbox processor (`serve`), or
     # process it before answering (docs/program.md, "The webhook inbox").
     webhook_inbox: bool = False
@@ -103,23 +114,24 @@ def create_app(config: ServiceConfig) -> RedirectFront:
     committer = GroupCommitter(config.engine, max_batch=config.max_batch)
     links = LinkCache(config.engine, config.allowed_domains,
                       check_seconds=config.link_check_seconds,
-                      reload_seconds=config.link_reload_seconds)
+                      reload_seconds=config.link_reload_seconds,
+                      fallback_url=config.fallback_url, cookie_days=config.cookie_days,
+                      terms_loader=_terms_loader(config))
     click_rows: GroupCommitter | RowWriterProcess = committer
     if config.click_writer == "process":
         click_rows = RowWriterProcess(config.engine.url.render_as_string(hide_password=False),
                                       max_rows=config.max_batch)
     clicks = ClickRecorder(links, click_rows, config.clock)
-    redirector = Redirector(clicks, fallback_url=config.fallback_url,
-                            cookie_days=config.cookie_days)
+    redirector = Redirector(clicks)
 
     async def snippet(request: Request) -> Response:
         endpoint = str(request.url_for("track_click"))
-        return Response(tracking_snippet(endpoint, config.cookie_days),
+        return Response(tracking_snippet(endpoint, links.terms.cookie_days),
                         media_type="text/javascript",
                         headers={"cache-control": "public, max-age=3600"})
 
     async def track_click(request: Request) -> Response:
-        cors = _cors(request, config.allowed_domains)
+        cors = _cors(request, links.domains)
         body = await _json(request)
         if body is None or not isinstance(body.get("code"), str):
             return _error(422, 'send a JSON object with "code" (the ?via= value)')
@@ -239,6 +251,22 @@ def create_app(config: ServiceConfig) -> RedirectFront:
         Route("/healthz", healthz, methods=["GET"]),
     ])
     return RedirectFront(app, redirector)
+
+
+def _terms_loader(config: ServiceConfig) -> TermsLoader | None:
+    """How the link cache re-reads the redirect terms (`program set` while serving): the
+    program row, else the workspace's [program] section. A fallback URL is never taken
+    away from a running service (without one an unknown link has nowhere to go)."""
+    section = config.program_section
+    if section is None:
+        return None
+
+    def load(session: Session) -> RedirectTerms:
+        terms = load_terms(session, section)
+        return RedirectTerms(terms.fallback_url or config.fallback_url, tuple(terms.domains),
+                             terms.cookie_days)
+
+    return load
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:

@@ -16,6 +16,10 @@ How stale it can be (the guarantee docs/program.md states):
 - Edits the fingerprint cannot see (a destination rewritten to one of the same length, or
   two changes that cancel out) are picked up by the unconditional reload every
   `reload_seconds` (default 30 s): that is the hard bound.
+- The program's redirect terms (fallback URL, allowed domains, cookie window) are reloaded
+  with the links: the fingerprint includes when the program row was last written, so
+  `successlink program set` reaches a running service the same way (when the cache was
+  given a `terms_loader`; otherwise the terms it was built with stay).
 Checks and reloads run in a worker thread; requests never wait for them (except the very
 first request, which waits for the first load).
 """
@@ -35,6 +39,7 @@ from sqlalchemy import Engine, case, func, select, true
 from sqlalchemy.orm import Session
 
 from successlink.store.affiliates import Affiliate
+from successlink.store.program import Program
 from successlink.store.tracking import Link
 from successlink.web.redirects import CLICK_PARAM, allowed
 
@@ -46,6 +51,20 @@ MAX_CODE_LENGTH = 64
 MAX_REMEMBERED_MISSES = 10_000
 # The characters Starlette's RedirectResponse leaves unquoted in a Location header.
 LOCATION_SAFE = ":/%#?=@[]!$&'()*+,;"
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectTerms:
+    """The program terms a redirect obeys: where an unknown or refused link goes, which
+    domains a link may send visitors to, and how long the click cookie lives."""
+
+    fallback_url: str
+    domains: tuple[str, ...]
+    cookie_days: int
+
+
+# Reads the terms in force (the program row, else the workspace's settings).
+TermsLoader = Callable[[Session], RedirectTerms]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +103,8 @@ def _fingerprint_query() -> Any:
                    func.coalesce(func.sum(func.length(Link.code)), 0)).subquery()
     active = select(func.count(), func.coalesce(func.sum(func.length(Affiliate.id)), 0)) \
         .where(Affiliate.status == "active").subquery()
-    return select(*links.c, *active.c).select_from(links.join(active, true()))
+    terms = select(Program.updated_at).where(Program.id == 1).scalar_subquery()
+    return select(*links.c, *active.c, terms).select_from(links.join(active, true()))
 
 
 class LinkCache:
@@ -93,9 +113,13 @@ class LinkCache:
 
     def __init__(self, engine: Engine, domains: list[str], *,
                  check_seconds: float = CHECK_SECONDS, reload_seconds: float = RELOAD_SECONDS,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, fallback_url: str = "",
+                 cookie_days: int = 30, terms_loader: TermsLoader | None = None) -> None:
         self.engine = engine
         self.domains = domains
+        # Replaced whole on reload, so a request reads one consistent set.
+        self.terms = RedirectTerms(fallback_url, tuple(domains), cookie_days)
+        self.terms_loader = terms_loader
         self.check_seconds = check_seconds
         self.reload_seconds = reload_seconds
         self._monotonic = monotonic
@@ -147,6 +171,11 @@ class LinkCache:
                 fingerprint = tuple(s.execute(_fingerprint_query()).one())
                 stale = force or self._links is None or fingerprint != self._fingerprint \
                     or now - self._loaded_at >= self.reload_seconds
+                if stale and self.terms_loader is not None:
+                    terms = self.terms_loader(s)
+                    if terms != self.terms:
+                        self.domains = list(terms.domains)
+                        self.terms = terms
                 links = self._load(s) if stale else None
             self._checked_at = now
             if links is None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from successlink.web.clicks import ClickRecorder
-from successlink.web.link_cache import LOCATION_SAFE
+from successlink.web.link_cache import LOCATION_SAFE, RedirectTerms
 from successlink.web.redirects import COOKIE_NAME
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,21 @@ class Redirector:
     """The redirect's answer; also an ASGI endpoint for the Starlette route (reached only
     when the app is served without the front)."""
 
-    def __init__(self, clicks: ClickRecorder, *, fallback_url: str, cookie_days: int) -> None:
+    def __init__(self, clicks: ClickRecorder) -> None:
         self.clicks = clicks
-        self.fallback = quote(fallback_url, safe=LOCATION_SAFE)
-        self.cookie_tail = f"; Max-Age={cookie_days * 86_400}; Path=/; SameSite=lax"
+        self._terms: RedirectTerms | None = None
+        self._fallback = self._cookie_tail = ""
+
+    def _answers(self) -> tuple[str, str]:
+        """(fallback Location, cookie attributes) for the terms in force: the link cache
+        replaces its terms when the program's change (`program set`), so they are worked
+        out again only then."""
+        terms = self.clicks.links.terms
+        if terms is not self._terms:
+            self._fallback = quote(terms.fallback_url, safe=LOCATION_SAFE)
+            self._cookie_tail = f"; Max-Age={terms.cookie_days * 86_400}; Path=/; SameSite=lax"
+            self._terms = terms
+        return self._fallback, self._cookie_tail
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.redirect(scope, scope["path_params"]["code"], send)
@@ -92,18 +103,19 @@ class Redirector:
         """The 302's headers (besides its length): Location, the cookie, no-store. Shared by
         the ASGI front and the RSGI service (web/rsgi_service.py)."""
         headers = [("cache-control", "no-store")]
+        fallback, cookie_tail = self._answers()
         try:
             found = await self.clicks.record(code, ip, user_agent, referer)
         except Exception:  # send the visitor on, untracked, and say so in the log
             log.exception("could not store a click on %r; redirecting without a click id", code)
             target = await self.clicks.links.get(code)
-            headers.append(("location", target.plain if target else self.fallback))
+            headers.append(("location", target.plain if target else fallback))
         else:
             if found is None:
-                headers.append(("location", self.fallback))
+                headers.append(("location", fallback))
             else:
                 click_id, target = found
-                cookie = COOKIE_NAME + "=" + click_id + self.cookie_tail
+                cookie = COOKIE_NAME + "=" + click_id + cookie_tail
                 if secure:
                     cookie += "; Secure"
                 headers.append(("location", target.location(click_id)))

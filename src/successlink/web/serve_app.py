@@ -47,7 +47,7 @@ def service_config(settings: Settings, engine: Engine) -> ServiceConfig:
         webhook_secrets=webhooks.secrets, webhook_tolerance_seconds=webhooks.tolerance_seconds,
         settle_delay=webhooks.settle_delay, default_plan=webhooks.default_plan,
         attribution=webhooks.attribution, affiliate_key=webhooks.affiliate_key,
-        webhook_inbox=settings.program.webhook_inbox,
+        webhook_inbox=settings.program.webhook_inbox, program_section=settings.program,
         click_writer=settings.service.click_writer)
 
 
