@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from successlink.cli.context import AppContext
 from successlink.errors import ConfigError
-from successlink.money import Money, MoneyError, decimal_to_minor
+from successlink.money import Money, MoneyError, decimal_to_minor, minor_to_decimal
 from successlink.program.books import (
     load_plans,
     mark_paid,
     paid_minor,
+    payable_now,
     run_payouts,
     settle_all,
     stored_balances,
@@ -71,21 +72,29 @@ def show(
     with _session(state) as s:
         balances = {c: b for (a, c), b in stored_balances(s).items() if a == affiliate}
         paid = {c: v for (a, c), v in paid_minor(s).items() if a == affiliate}
+        terms = load_terms(s, state.settings.program)
+        due = {c: v for (a, c), v in payable_now(s, utc_now(), terms.hold).items()
+               if a == affiliate}
         rows = s.scalars(select(LedgerEntry).where(LedgerEntry.affiliate_id == affiliate)
                          .order_by(LedgerEntry.effective_at.desc(), LedgerEntry.id.desc())
                          .limit(limit)).all()
     if not balances:
         raise ConfigError(f"affiliate {affiliate!r} has no ledger entries",
                           hint="Check the id; entries appear once a referred customer pays.")
-    grid = Table("currency", "unvested", "vested", "paid", "payable", "lapsed", "reversed",
-                 title=f"Balances of {affiliate}", title_justify="left")
+    grid = Table("currency", "unvested", "vested", "paid", "payable now", "waiting", "lapsed",
+                 "reversed", title=f"Balances of {affiliate}", title_justify="left")
     for currency, b in sorted(balances.items()):
-        def money(v: int, c: str = currency) -> str:
-            return Money(v, c).format()
-        out = paid.get(currency, 0)
-        grid.add_row(currency, money(b.unvested), money(b.vested), money(out),
-                     money(b.vested - out), money(b.lapsed), money(b.reversed))
+        def money(v: int, c: str = currency) -> str:  # the row names the currency
+            return minor_to_decimal(v, c)
+        out, now = paid.get(currency, 0), due.get(currency, 0)
+        grid.add_row(currency, money(b.unvested), money(b.vested), money(out), money(now),
+                     money(b.vested - out - now), money(b.lapsed), money(b.reversed))
     state.console.print(grid)
+    state.console.print(
+        f"Payable now: what the next `payouts run` pays once it reaches the minimum. Waiting: "
+        f"vested less than {terms.hold_days} day{'s' if terms.hold_days != 1 else ''} ago "
+        "(the hold), on a referral under fraud review, or owed while the affiliate is not "
+        "active.", highlight=False)
     for r in rows:
         state.console.print(f"{r.effective_at:%Y-%m-%d} [bold]{r.kind}[/] {r.entry_key}: "
                             f"{r.explanation}", highlight=False)
