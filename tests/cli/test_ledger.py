@@ -120,6 +120,35 @@ def test_show_splits_unpaid_money_into_payable_now_and_waiting(workspace: Path) 
         "10.20", "0.00", "9.90"]
 
 
+def test_a_cancelled_payout_is_paid_by_the_next_run(workspace: Path) -> None:
+    assert _run(workspace, "ledger", "settle")[0] == 0
+    assert "payout 1: aff_1 20.10 USD" in _run(workspace, "payouts", "run", "--minimum",
+                                                "0.01")[1]
+    code, out = _run(workspace, "payouts", "cancel", "1", "--reason", "  ")
+    assert code != 0 and "say why" in out
+    code, out = _run(workspace, "payouts", "cancel", "7", "--reason", "x")
+    assert code != 0 and "there is no payout 7" in out
+    code, out = _run(workspace, "payouts", "cancel", "1", "--reason", "PayPal account closed")
+    assert code == 0 and "payout 1 cancelled (20.10 USD back in aff_1's balance" in out
+    listed = _run(workspace, "payouts", "list")[1]
+    assert "cancelled" in listed and "PayPal" in listed  # the reason (wrapped in the grid)
+    assert _grid_row(_run(workspace, "ledger", "show", "aff_1")[1], "USD")[3:5] == [
+        "0.00", "20.10"]  # nothing paid; payable again
+    assert "payout 2: aff_1 20.10 USD" in _run(workspace, "payouts", "run", "--minimum",
+                                                "0.01")[1]
+    assert "Nobody is owed" in _run(workspace, "payouts", "run", "--minimum", "0.01")[1]
+    assert _run(workspace, "payouts", "mark-paid", "2")[0] == 0
+    code, out = _run(workspace, "payouts", "cancel", "2", "--reason", "too late")
+    assert code != 0 and "is paid, not pending" in out
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s:
+        from successlink.store.payouts import Payout
+
+        first = s.get_one(Payout, 1)
+        assert first.cancel_reason == "PayPal account closed" and first.cancelled_at
+    engine.dispose()
+
+
 def test_show_an_unknown_affiliate_says_so(workspace: Path) -> None:
     code, out = _run(workspace, "ledger", "show", "nobody")
     assert code != 0 and "has no ledger entries" in out

@@ -17,6 +17,7 @@ from successlink.cli.context import AppContext
 from successlink.errors import ConfigError
 from successlink.money import Money, MoneyError, decimal_to_minor, minor_to_decimal
 from successlink.program.books import (
+    cancel_payout,
     load_plans,
     mark_paid,
     paid_minor,
@@ -132,11 +133,11 @@ def list_payouts(ctx: typer.Context) -> None:
     state: AppContext = ctx.obj
     with _session(state) as s:
         rows = s.scalars(select(Payout).order_by(Payout.id)).all()
-    grid = Table("id", "run", "affiliate", "amount", "method", "status", "reference")
+    grid = Table("id", "run", "affiliate", "amount", "method", "status", "reference or reason")
     for p in rows:
         grid.add_row(str(p.id), p.run_id, p.affiliate_id,
                      Money(p.amount_minor, p.currency).format(), p.method, p.status,
-                     p.reference or "")
+                     p.cancel_reason if p.status == "cancelled" else p.reference or "")
     state.console.print(grid)
 
 
@@ -153,6 +154,24 @@ def mark_paid_command(
         row = mark_paid(s, payout, reference, utc_now())
         state.console.print(f"payout {row.id} marked paid "
                             f"({Money(row.amount_minor, row.currency).format()}).")
+
+
+@payouts_app.command("cancel")
+def cancel_command(
+    ctx: typer.Context,
+    payout: Annotated[int, typer.Argument(help="Payout id (see `payouts list`).")],
+    reason: Annotated[str, typer.Option(
+        help="Why it is not being paid (the affiliate sees it), e.g. \"PayPal account "
+             "closed\".")],
+) -> None:
+    """Cancel a pending payout that will not be sent: its money goes back to the affiliate's
+    balance and the next `payouts run` pays it."""
+    state: AppContext = ctx.obj
+    with _session(state) as s, s.begin():
+        row = cancel_payout(s, payout, reason, utc_now())
+        state.console.print(f"payout {row.id} cancelled "
+                            f"({Money(row.amount_minor, row.currency).format()} back in "
+                            f"{row.affiliate_id}'s balance for the next run).")
 
 
 @payouts_app.command("export")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
@@ -272,6 +272,11 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
     """Create pending payouts for every affiliate owed at least the minimum; an entry already
     in a (non-cancelled) payout is never counted again, and money that vested less than
     `hold` ago waits for a later run."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two runs at once would each see the other's entries as unpaid; the second waits
+        # here until the first commits (SQLite writers take turns anyway). The database
+        # refuses a second live payout item for an entry in any case.
+        session.execute(text("LOCK TABLE payout_items IN SHARE ROW EXCLUSIVE MODE"))
     inputs = _payout_inputs(session)
     by_key = {r.entry_key: r for r in inputs.rows}
     out = []
@@ -290,6 +295,26 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
         out.append(payout)
     session.flush()
     return out
+
+
+def cancel_payout(session: Session, payout_id: int, reason: str, now: datetime) -> Payout:
+    """Cancel a pending payout (the payment failed or will not be sent): its entries count
+    as unpaid again, so the next payout run pays them. A paid payout cannot be cancelled:
+    money that came back is an adjustment in the ledger."""
+    if not reason.strip():
+        raise ConfigError("say why the payout is cancelled",
+                          hint="The affiliate sees the reason: --reason \"PayPal account "
+                               "closed\".")
+    payout = session.get(Payout, payout_id)
+    if payout is None:
+        raise ConfigError(f"there is no payout {payout_id}",
+                          hint="List payouts with `successlink payouts list`.")
+    if payout.status != "pending":
+        raise ConfigError(f"payout {payout_id} is {payout.status}, not pending",
+                          hint="Only a pending payout can be cancelled; money returned "
+                               "after a payment is an adjustment in the ledger.")
+    payout.status, payout.cancel_reason, payout.cancelled_at = "cancelled", reason.strip(), now
+    return payout
 
 
 def mark_paid(session: Session, payout_id: int, reference: str | None, now: datetime) -> Payout:
