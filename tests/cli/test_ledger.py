@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -76,7 +77,8 @@ def test_settle_show_pay_and_mark_paid(workspace: Path) -> None:
     assert "nothing new" in _run(workspace, "ledger", "settle")[1]
     code, out = _run(workspace, "ledger", "show", "aff_1")
     assert code == 0 and "earns 30%" in out and "Vested tranche 2 (9.90 USD)" in out
-    assert "20.10 USD" in out and "9.90 USD" in out          # vested 10.20 + 9.90; unvested
+    # currency, unvested, vested, paid, payable now, waiting: vested 10.20 + 9.90
+    assert _grid_row(out, "USD")[2:6] == ["20.10", "0.00", "20.10", "0.00"]
     assert "Nobody is owed" in _run(workspace, "payouts", "run", "--minimum", "25.00")[1]
     code, out = _run(workspace, "payouts", "run", "--minimum", "20.00")
     assert code == 0 and "payout 1: aff_1 20.10 USD by paypal" in out
@@ -86,6 +88,65 @@ def test_settle_show_pay_and_mark_paid(workspace: Path) -> None:
     code, out = _run(workspace, "payouts", "mark-paid", "1")
     assert code != 0 and "is paid, not pending" in out
     assert "PP-1" in _run(workspace, "payouts", "list")[1]
+
+
+def _grid_row(out: str, currency: str) -> list[str]:
+    """The balances table's row for `currency`, cell by cell."""
+    line = next(x for x in out.splitlines() if x.strip("│ ").startswith(currency))
+    return [c.strip() for c in line.strip("│ ").split("│")]
+
+
+def test_show_splits_unpaid_money_into_payable_now_and_waiting(workspace: Path) -> None:
+    """With a 30-day hold, the tranche that vested 70 days ago is payable now and the one
+    that vested 10 days ago waits; `payouts run` then pays exactly the payable part."""
+    from successlink.config import ProgramSettings
+    from successlink.program.terms_store import load_terms, save_terms
+
+    assert _run(workspace, "ledger", "settle")[0] == 0
+    code, out = _run(workspace, "ledger", "show", "aff_1")
+    # currency, unvested, vested, paid, payable now, waiting, lapsed, reversed
+    assert code == 0 and _grid_row(out, "USD")[2:6] == ["20.10", "0.00", "20.10", "0.00"]
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s, s.begin():
+        terms = load_terms(s, ProgramSettings())
+        save_terms(s, dataclasses.replace(terms, hold_days=30), utc_now())
+    engine.dispose()
+    code, out = _run(workspace, "ledger", "show", "aff_1")
+    assert code == 0 and _grid_row(out, "USD")[4:6] == ["10.20", "9.90"]
+    assert "less than 30 days ago" in out
+    code, out = _run(workspace, "payouts", "run", "--minimum", "0.01")
+    assert code == 0 and "payout 1: aff_1 10.20 USD" in out
+    assert _grid_row(_run(workspace, "ledger", "show", "aff_1")[1], "USD")[3:6] == [
+        "10.20", "0.00", "9.90"]
+
+
+def test_a_cancelled_payout_is_paid_by_the_next_run(workspace: Path) -> None:
+    assert _run(workspace, "ledger", "settle")[0] == 0
+    assert "payout 1: aff_1 20.10 USD" in _run(workspace, "payouts", "run", "--minimum",
+                                                "0.01")[1]
+    code, out = _run(workspace, "payouts", "cancel", "1", "--reason", "  ")
+    assert code != 0 and "say why" in out
+    code, out = _run(workspace, "payouts", "cancel", "7", "--reason", "x")
+    assert code != 0 and "there is no payout 7" in out
+    code, out = _run(workspace, "payouts", "cancel", "1", "--reason", "PayPal account closed")
+    assert code == 0 and "payout 1 cancelled (20.10 USD back in aff_1's balance" in out
+    listed = _run(workspace, "payouts", "list")[1]
+    assert "cancelled" in listed and "PayPal" in listed  # the reason (wrapped in the grid)
+    assert _grid_row(_run(workspace, "ledger", "show", "aff_1")[1], "USD")[3:5] == [
+        "0.00", "20.10"]  # nothing paid; payable again
+    assert "payout 2: aff_1 20.10 USD" in _run(workspace, "payouts", "run", "--minimum",
+                                                "0.01")[1]
+    assert "Nobody is owed" in _run(workspace, "payouts", "run", "--minimum", "0.01")[1]
+    assert _run(workspace, "payouts", "mark-paid", "2")[0] == 0
+    code, out = _run(workspace, "payouts", "cancel", "2", "--reason", "too late")
+    assert code != 0 and "is paid, not pending" in out
+    engine = open_store(f"sqlite:///{workspace / 'app.db'}")
+    with Session(engine) as s:
+        from successlink.store.payouts import Payout
+
+        first = s.get_one(Payout, 1)
+        assert first.cancel_reason == "PayPal account closed" and first.cancelled_at
+    engine.dispose()
 
 
 def test_show_an_unknown_affiliate_says_so(workspace: Path) -> None:

@@ -104,8 +104,8 @@ def test_stats_are_scoped_and_add_up(api: tuple[Client, dict[str, str]]) -> None
     assert body["clicks"] == 1 and body["referrals"] == 1
     assert body["balances"] == [{"affiliate_id": "aff_1", "currency": "USD",
                                  "unvested_minor": 1980, "vested_minor": 1020,
-                                 "paid_minor": 1020, "payable_minor": 0, "lapsed_minor": 0,
-                                 "reversed_minor": 0}]
+                                 "paid_minor": 1020, "payable_minor": 0, "waiting_minor": 0,
+                                 "lapsed_minor": 0, "reversed_minor": 0}]
 
 
 def test_no_key_and_bad_parameters(api: tuple[Client, dict[str, str]]) -> None:

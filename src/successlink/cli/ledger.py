@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from successlink.cli.context import AppContext
 from successlink.errors import ConfigError
-from successlink.money import Money, MoneyError, decimal_to_minor
+from successlink.money import Money, MoneyError, decimal_to_minor, minor_to_decimal
 from successlink.program.books import (
+    cancel_payout,
     load_plans,
     mark_paid,
     paid_minor,
+    payable_now,
     run_payouts,
     settle_all,
     stored_balances,
@@ -71,21 +73,29 @@ def show(
     with _session(state) as s:
         balances = {c: b for (a, c), b in stored_balances(s).items() if a == affiliate}
         paid = {c: v for (a, c), v in paid_minor(s).items() if a == affiliate}
+        terms = load_terms(s, state.settings.program)
+        due = {c: v for (a, c), v in payable_now(s, utc_now(), terms.hold).items()
+               if a == affiliate}
         rows = s.scalars(select(LedgerEntry).where(LedgerEntry.affiliate_id == affiliate)
                          .order_by(LedgerEntry.effective_at.desc(), LedgerEntry.id.desc())
                          .limit(limit)).all()
     if not balances:
         raise ConfigError(f"affiliate {affiliate!r} has no ledger entries",
                           hint="Check the id; entries appear once a referred customer pays.")
-    grid = Table("currency", "unvested", "vested", "paid", "payable", "lapsed", "reversed",
-                 title=f"Balances of {affiliate}", title_justify="left")
+    grid = Table("currency", "unvested", "vested", "paid", "payable now", "waiting", "lapsed",
+                 "reversed", title=f"Balances of {affiliate}", title_justify="left")
     for currency, b in sorted(balances.items()):
-        def money(v: int, c: str = currency) -> str:
-            return Money(v, c).format()
-        out = paid.get(currency, 0)
-        grid.add_row(currency, money(b.unvested), money(b.vested), money(out),
-                     money(b.vested - out), money(b.lapsed), money(b.reversed))
+        def money(v: int, c: str = currency) -> str:  # the row names the currency
+            return minor_to_decimal(v, c)
+        out, now = paid.get(currency, 0), due.get(currency, 0)
+        grid.add_row(currency, money(b.unvested), money(b.vested), money(out), money(now),
+                     money(b.vested - out - now), money(b.lapsed), money(b.reversed))
     state.console.print(grid)
+    state.console.print(
+        f"Payable now: what the next `payouts run` pays once it reaches the minimum. Waiting: "
+        f"vested less than {terms.hold_days} day{'s' if terms.hold_days != 1 else ''} ago "
+        "(the hold), on a referral under fraud review, or owed while the affiliate is not "
+        "active.", highlight=False)
     for r in rows:
         state.console.print(f"{r.effective_at:%Y-%m-%d} [bold]{r.kind}[/] {r.entry_key}: "
                             f"{r.explanation}", highlight=False)
@@ -123,11 +133,11 @@ def list_payouts(ctx: typer.Context) -> None:
     state: AppContext = ctx.obj
     with _session(state) as s:
         rows = s.scalars(select(Payout).order_by(Payout.id)).all()
-    grid = Table("id", "run", "affiliate", "amount", "method", "status", "reference")
+    grid = Table("id", "run", "affiliate", "amount", "method", "status", "reference or reason")
     for p in rows:
         grid.add_row(str(p.id), p.run_id, p.affiliate_id,
                      Money(p.amount_minor, p.currency).format(), p.method, p.status,
-                     p.reference or "")
+                     p.cancel_reason if p.status == "cancelled" else p.reference or "")
     state.console.print(grid)
 
 
@@ -144,6 +154,24 @@ def mark_paid_command(
         row = mark_paid(s, payout, reference, utc_now())
         state.console.print(f"payout {row.id} marked paid "
                             f"({Money(row.amount_minor, row.currency).format()}).")
+
+
+@payouts_app.command("cancel")
+def cancel_command(
+    ctx: typer.Context,
+    payout: Annotated[int, typer.Argument(help="Payout id (see `payouts list`).")],
+    reason: Annotated[str, typer.Option(
+        help="Why it is not being paid (the affiliate sees it), e.g. \"PayPal account "
+             "closed\".")],
+) -> None:
+    """Cancel a pending payout that will not be sent: its money goes back to the affiliate's
+    balance and the next `payouts run` pays it."""
+    state: AppContext = ctx.obj
+    with _session(state) as s, s.begin():
+        row = cancel_payout(s, payout, reason, utc_now())
+        state.console.print(f"payout {row.id} cancelled "
+                            f"({Money(row.amount_minor, row.currency).format()} back in "
+                            f"{row.affiliate_id}'s balance for the next run).")
 
 
 @payouts_app.command("export")

@@ -8,10 +8,10 @@ settlement and its entries, or a payout and its items, are stored together or no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from successlink.errors import ConfigError
@@ -26,7 +26,7 @@ from successlink.program.facts import (
     Sale,
 )
 from successlink.program.ledger import Entry
-from successlink.program.payouts import propose_payouts
+from successlink.program.payouts import due_now, propose_payouts
 from successlink.program.plans import Plan, load_plan
 from successlink.program.records import (
     CustomerRecords,
@@ -227,27 +227,64 @@ def paid_minor(session: Session) -> dict[tuple[str, str], int]:
     return {(a, c): int(total) for a, c, total in session.execute(q)}
 
 
-def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
-                now: datetime, hold: timedelta = timedelta(0)) -> list[Payout]:
-    """Create pending payouts for every affiliate owed at least the minimum; an entry already
-    in a (non-cancelled) payout is never counted again, and money that vested less than
-    `hold` ago waits for a later run."""
+@dataclass(frozen=True)
+class _PayoutInputs:
+    """What a payout run selects from: the entries that moved vested money (referrals held
+    for review left out), those already in a live payout, and who may not be paid now."""
+
+    rows: list[LedgerEntry]
+    paid: set[str]
+    held: set[str]
+    affiliates: dict[str, Affiliate]
+
+
+def _payout_inputs(session: Session) -> _PayoutInputs:
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.vested_minor != 0)).all()
     paid_ids = set(session.scalars(
         select(PayoutItem.entry_id).join(Payout, PayoutItem.payout_id == Payout.id)
         .where(Payout.status != "cancelled")))
     held_accounts_now = held_accounts(session)
     rows = [r for r in rows if r.account_id not in held_accounts_now]
-    by_key = {r.entry_key: r for r in rows}
-    paid = {r.entry_key for r in rows if r.id in paid_ids}
     affiliates = {a.id: a for a in session.scalars(select(Affiliate))}
-    held = {a for a, row in affiliates.items() if row.status not in PAYABLE_STATUSES}
+    return _PayoutInputs(
+        rows=rows, paid={r.entry_key for r in rows if r.id in paid_ids},
+        held={a for a, row in affiliates.items() if row.status not in PAYABLE_STATUSES},
+        affiliates=affiliates)
+
+
+def payable_now(session: Session, now: datetime, hold: timedelta = timedelta(0)
+                ) -> dict[tuple[str, str], int]:
+    """Per (affiliate, currency): what a payout run now would pay, before the minimum (it
+    may be negative: a clawback carried to the next payout). The rest of the unpaid vested
+    money is waiting: inside the hold window, on a referral under review, or owed to an
+    affiliate who may not be paid now."""
+    inputs = _payout_inputs(session)
+    out: dict[tuple[str, str], int] = {}
+    for e in due_now([to_entry(r) for r in inputs.rows], inputs.paid, held=inputs.held,
+                     vested_by=now - hold):
+        key = (e.affiliate_id, e.currency)
+        out[key] = out.get(key, 0) + e.change.vested
+    return out
+
+
+def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
+                now: datetime, hold: timedelta = timedelta(0)) -> list[Payout]:
+    """Create pending payouts for every affiliate owed at least the minimum; an entry already
+    in a (non-cancelled) payout is never counted again, and money that vested less than
+    `hold` ago waits for a later run."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two runs at once would each see the other's entries as unpaid; the second waits
+        # here until the first commits (SQLite writers take turns anyway). The database
+        # refuses a second live payout item for an entry in any case.
+        session.execute(text("LOCK TABLE payout_items IN SHARE ROW EXCLUSIVE MODE"))
+    inputs = _payout_inputs(session)
+    by_key = {r.entry_key: r for r in inputs.rows}
     out = []
-    for proposal in propose_payouts([to_entry(r) for r in rows], paid, minimum_minor,
-                                    held=held, vested_by=now - hold):
+    for proposal in propose_payouts([to_entry(r) for r in inputs.rows], inputs.paid,
+                                    minimum_minor, held=inputs.held, vested_by=now - hold):
         payout = Payout(run_id=run_id, affiliate_id=proposal.affiliate_id,
                         currency=proposal.currency, amount_minor=proposal.amount_minor,
-                        method=affiliates[proposal.affiliate_id].payout_method,
+                        method=inputs.affiliates[proposal.affiliate_id].payout_method,
                         status="pending", reference=None, created_at=now, paid_at=None)
         session.add(payout)
         session.flush()
@@ -258,6 +295,26 @@ def run_payouts(session: Session, run_id: str, minimum_minor: dict[str, int],
         out.append(payout)
     session.flush()
     return out
+
+
+def cancel_payout(session: Session, payout_id: int, reason: str, now: datetime) -> Payout:
+    """Cancel a pending payout (the payment failed or will not be sent): its entries count
+    as unpaid again, so the next payout run pays them. A paid payout cannot be cancelled:
+    money that came back is an adjustment in the ledger."""
+    if not reason.strip():
+        raise ConfigError("say why the payout is cancelled",
+                          hint="The affiliate sees the reason: --reason \"PayPal account "
+                               "closed\".")
+    payout = session.get(Payout, payout_id)
+    if payout is None:
+        raise ConfigError(f"there is no payout {payout_id}",
+                          hint="List payouts with `successlink payouts list`.")
+    if payout.status != "pending":
+        raise ConfigError(f"payout {payout_id} is {payout.status}, not pending",
+                          hint="Only a pending payout can be cancelled; money returned "
+                               "after a payment is an adjustment in the ledger.")
+    payout.status, payout.cancel_reason, payout.cancelled_at = "cancelled", reason.strip(), now
+    return payout
 
 
 def mark_paid(session: Session, payout_id: int, reference: str | None, now: datetime) -> Payout:

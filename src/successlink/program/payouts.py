@@ -35,6 +35,15 @@ def payable(entries: Iterable[Entry], paid: Collection[str]) -> dict[tuple[str, 
     return dict(out)
 
 
+def due_now(entries: Iterable[Entry], paid: Collection[str], *, held: Collection[str] = (),
+            vested_by: datetime | None = None) -> list[Entry]:
+    """The entries a payout run would count now: unpaid changes to vested money of
+    affiliates not `held`, that vested by `vested_by` (a clawback always counts at once)."""
+    return [e for e in entries
+            if e.change.vested and e.entry_key not in paid and e.affiliate_id not in held
+            and (vested_by is None or e.change.vested < 0 or e.effective_at <= vested_by)]
+
+
 def propose_payouts(entries: Iterable[Entry], paid: Collection[str],
                     minimum_minor: Mapping[str, int], *,
                     held: Collection[str] = (),
@@ -46,10 +55,8 @@ def propose_payouts(entries: Iterable[Entry], paid: Collection[str],
     later run: the hold is a refund window. Money leaving `vested` (a clawback) is never
     held, so a refund inside the window lowers this payout rather than a later one."""
     groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
-    for e in entries:
-        if e.change.vested and e.entry_key not in paid and e.affiliate_id not in held \
-                and (vested_by is None or e.change.vested < 0 or e.effective_at <= vested_by):
-            groups[(e.affiliate_id, e.currency)].append(e)
+    for e in due_now(entries, paid, held=held, vested_by=vested_by):
+        groups[(e.affiliate_id, e.currency)].append(e)
     out = []
     for (affiliate, currency), group in sorted(groups.items()):
         amount = sum(e.change.vested for e in group)

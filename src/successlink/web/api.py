@@ -14,12 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from successlink.program.books import paid_minor, stored_balances
+from successlink.program.books import paid_minor, payable_now, stored_balances
+from successlink.program.terms import ProgramTerms
+from successlink.program.terms_store import stored_terms
 from successlink.store.affiliates import Affiliate
 from successlink.store.customers import Customer
 from successlink.store.ledger import LedgerEntry
 from successlink.store.payouts import Payout
 from successlink.store.tracking import Click, Link
+from successlink.timeline import utc_now
 from successlink.web.openapi import openapi_spec
 from successlink.web.security import Caller, authenticate
 
@@ -139,20 +142,27 @@ def payouts(s: Session, request: Request, caller: Caller) -> Any:
     return {"data": [{"id": p.id, "affiliate_id": p.affiliate_id, "currency": p.currency,
                       "amount_minor": p.amount_minor, "method": p.method, "status": p.status,
                       "created_at": p.created_at.isoformat(),
-                      "paid_at": p.paid_at.isoformat() if p.paid_at else None}
+                      "paid_at": p.paid_at.isoformat() if p.paid_at else None,
+                      "cancel_reason": p.cancel_reason,
+                      "cancelled_at": p.cancelled_at.isoformat() if p.cancelled_at else None}
                      for p in _page(s, request, query)]}
 
 
 def stats(s: Session, request: Request, caller: Caller) -> Any:
     only = _scope(request, caller)
     paid = paid_minor(s)
+    # What the next payout run pays (the hold, fraud holds and the affiliate's status
+    # applied), as `ledger show` says; the rest of the unpaid vested money is waiting.
+    due = payable_now(s, utc_now(), (stored_terms(s) or ProgramTerms()).hold)
     out = []
     for (affiliate, currency), b in sorted(stored_balances(s).items()):
         if only is None or affiliate == only:
             out.append({"affiliate_id": affiliate, "currency": currency,
                         "unvested_minor": b.unvested, "vested_minor": b.vested,
                         "paid_minor": paid.get((affiliate, currency), 0),
-                        "payable_minor": b.vested - paid.get((affiliate, currency), 0),
+                        "payable_minor": due.get((affiliate, currency), 0),
+                        "waiting_minor": b.vested - paid.get((affiliate, currency), 0)
+                        - due.get((affiliate, currency), 0),
                         "lapsed_minor": b.lapsed, "reversed_minor": b.reversed})
     count = select(func.count()).select_from(Click)
     referred = select(func.count()).select_from(Customer).where(

@@ -42,10 +42,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         explanation=_s("string")),
     "Payout": _obj(id=_s("integer"), affiliate_id=_s("string"), currency=_s("string"),
                    amount_minor=_MINOR, method=_s("string"), status=_s("string"),
-                   created_at=_TIME, paid_at=_s("string", True, format="date-time")),
+                   created_at=_TIME, paid_at=_s("string", True, format="date-time"),
+                   cancel_reason=_s("string", True),
+                   cancelled_at=_s("string", True, format="date-time")),
     "Balance": _obj(affiliate_id=_s("string"), currency=_s("string"),
                     unvested_minor=_MINOR, vested_minor=_MINOR, paid_minor=_MINOR,
-                    payable_minor=_MINOR, lapsed_minor=_MINOR, reversed_minor=_MINOR),
+                    payable_minor=_MINOR, waiting_minor=_MINOR, lapsed_minor=_MINOR,
+                    reversed_minor=_MINOR),
 }
 SCHEMAS["Stats"] = _obj(clicks=_s("integer"), referrals=_s("integer"),
                         balances={"type": "array", "items": {"$ref": "#/components/schemas/"
