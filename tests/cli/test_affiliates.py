@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from successlink.cli import affiliates, db
-from successlink.cli.context import AppContext
+from tests.cli.harness import run_cli
 
 
 def _run(workspace: Path, *args: str) -> tuple[int, str]:
-    root = typer.Typer()
-
-    @root.callback()
-    def main(ctx: typer.Context,
-             workspace: Annotated[Path, typer.Option("--workspace")]) -> None:
-        ctx.obj = AppContext(workspace=workspace)
-
-    root.add_typer(db.app, name="db")
-    root.add_typer(affiliates.affiliates_app, name="affiliates")
-    root.add_typer(affiliates.links_app, name="links")
-    result = CliRunner().invoke(root, ["--workspace", str(workspace), *args])
-    return result.exit_code, " ".join((result.output + str(result.exception or "")).split())
+    code, out = run_cli(workspace, {"db": db.app, "affiliates": affiliates.affiliates_app,
+                                    "links": affiliates.links_app}, *args, columns=None)
+    return code, " ".join(out.split())
 
 
 @pytest.fixture

@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
-
-import typer
-from typer.testing import CliRunner
 
 from successlink.cli import affiliates, db, ledger, plans, program
-from successlink.cli.context import AppContext
 from successlink.cli.serve import service_config
 from successlink.config import load_settings
 from successlink.store.connect import open_store
+from tests.cli.harness import run_cli
 from tests.cli.test_ledger import _set_details, workspace
 
 __all__ = ["workspace"]
 
 
 def _run(root_dir: Path, *args: str) -> tuple[int, str]:
-    root = typer.Typer()
-
-    @root.callback()
-    def main(ctx: typer.Context,
-             ws: Annotated[Path, typer.Option("--workspace")]) -> None:
-        ctx.obj = AppContext(workspace=ws)
-
-    root.add_typer(db.app, name="db")
-    root.add_typer(plans.app, name="plans")
-    root.add_typer(program.app, name="program")
-    root.add_typer(ledger.ledger_app, name="ledger")
-    root.add_typer(ledger.payouts_app, name="payouts")
-    root.add_typer(affiliates.links_app, name="links")
-    result = CliRunner().invoke(root, ["--workspace", str(root_dir), *args],
-                                env={"COLUMNS": "200"})
-    return result.exit_code, result.output + str(result.exception or "")
+    return run_cli(root_dir, {"db": db.app, "plans": plans.app, "program": program.app,
+                              "ledger": ledger.ledger_app, "payouts": ledger.payouts_app,
+                              "links": affiliates.links_app}, *args)
 
 
 def test_show_then_set_stores_every_setting_in_force(workspace: Path,

@@ -9,16 +9,12 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
 
 import pytest
-import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from successlink.cli import db, webhooks
-from successlink.cli.context import AppContext
 from successlink.cli.inbox_supervisor import InboxSupervisor
 from successlink.program.stripe_events import read_event
 from successlink.store.connect import open_store
@@ -26,24 +22,14 @@ from successlink.store.inbox import InboxFailure, WebhookInbox
 from successlink.store.migrate import upgrade
 from successlink.store.sales import Sale
 from successlink.store.webhooks import WebhookEvent
+from tests.cli.harness import run_cli
 from tests.program.stripe_data import paying_customer
 
 ROOT = Path(__file__).parents[2]
 
 
 def _run(root_dir: Path, *args: str) -> tuple[int, str]:
-    root = typer.Typer()
-
-    @root.callback()
-    def main(ctx: typer.Context,
-             ws: Annotated[Path, typer.Option("--workspace")]) -> None:
-        ctx.obj = AppContext(workspace=ws)
-
-    root.add_typer(db.app, name="db")
-    root.add_typer(webhooks.app, name="webhooks")
-    result = CliRunner().invoke(root, ["--workspace", str(root_dir), *args],
-                                env={"COLUMNS": "200"})
-    return result.exit_code, result.output + str(result.exception or "")
+    return run_cli(root_dir, {"db": db.app, "webhooks": webhooks.app}, *args)
 
 
 @pytest.fixture
