@@ -381,7 +381,7 @@ def click_records(work: Path, size: int) -> dict[str, Any]:
 
 
 
-def _served_store(work: Path) -> None:
+def _served_store(work: Path, url: str | None = None) -> None:
     """The program store as `successlink serve` finds it in the workspace `work`: one active
     affiliate, its link `ada`, and the bench plan (so webhooks settle a ledger)."""
     from sqlalchemy.orm import Session
@@ -389,7 +389,7 @@ def _served_store(work: Path) -> None:
     from successlink.program.plans import load_plan
     from successlink.store.plans import CommissionPlan
 
-    engine = _program_store(work)
+    engine = _program_store(work, url)
     plan = load_plan(_BENCH_PLAN)
     with Session(engine) as s, s.begin():
         s.add(CommissionPlan(plan_id=plan.id, version=plan.version, name=plan.name,
@@ -486,22 +486,27 @@ def _signed_deliveries(path: Path, count: int) -> None:
                 out.write(f"{header}\t{body.decode()}\n")
 
 
-def webhooks_http(work: Path, size: int) -> dict[str, Any]:
+def webhooks_http(work: Path, size: int, url: str | None = None) -> dict[str, Any]:
     """Signed Stripe deliveries POSTed by `wrk -t2 -c64 -d{size}s` to `successlink serve`:
     each is acknowledged once stored in the webhook inbox (group commit), and the inbox
     processor (a separate process) settles them meanwhile. Reports acknowledged events per
     second, how many the processor finished during the run, and how long it took to finish
     the rest after wrk stopped; every acknowledged event must be in the inbox, and every
     inbox row processed once in the end."""
-    from bench.http import load_average, store_scalar, successlink_serve, wrk
+    from bench.http import load_average, successlink_serve, wrk
+    from bench.http import store_scalar as read_scalar
 
-    _served_store(work)
+    _served_store(work, url)
     deliveries = work / "deliveries.tsv"
     _signed_deliveries(deliveries, 6_000 * size)  # more than can be sent: none repeats
     script = work / "webhooks.lua"
     script.write_text(_WRK_WEBHOOKS % {"path": deliveries})
     cursor = "SELECT last_id FROM webhook_inbox_cursor"
-    with successlink_serve(work) as service:
+
+    def store_scalar(work: Path, sql: str) -> int:
+        return read_scalar(work, sql, url)
+
+    with successlink_serve(work, url=url) as service:
         load = load_average()
         started = time.monotonic()
         # A delivery waits for the batch ahead of it; Stripe itself waits up to 30 s.
@@ -530,6 +535,13 @@ def webhooks_http(work: Path, size: int) -> dict[str, Any]:
             "target_met": ours["req_per_s"] >= 1_000 and ours["errors"] == 0
             and processed_per_s >= 1_000,
             "load_avg_1m_before": load}
+
+
+def webhooks_http_postgres(work: Path, size: int) -> dict[str, Any]:
+    """`webhooks_http` with the app store on a local PostgreSQL (default durability): no
+    single write lock, so acknowledging and processing do not take turns."""
+    with _postgres(work) as url:
+        return webhooks_http(work, size, url=url)
 
 
 def _churn_rows(work: Path) -> tuple[Any, Any]:
@@ -668,6 +680,9 @@ CASES: dict[str, tuple[Callable[[Path, int], dict[str, Any]], int, str]] = {
                       "acknowledged once in the inbox (group commit), processed by the inbox "
                       "processor, size = seconds (target >= 1,000 events/s acknowledged and "
                       "processed)"),
+    "webhooks_http_postgres": (webhooks_http_postgres, 10,
+                               "POST /webhooks/stripe over HTTP as webhooks_http, app store on "
+                               "PostgreSQL (target >= 1,000 events/s)"),
     "churn_model": (churn_model, 1_000_000,
                     "churn model: train on 1M account rows (target <= 120 s), score 1M accounts "
                     "with drivers (target <= 10 s)"),

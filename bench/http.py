@@ -107,13 +107,17 @@ def serve_env(work: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def successlink_serve(work: Path, workers: int = 1) -> Iterator[str]:
-    """`successlink serve` (granian) on the workspace `work`."""
+def successlink_serve(work: Path, workers: int = 1, url: str | None = None) -> Iterator[str]:
+    """`successlink serve` (granian) on the workspace `work` (its app store at `url` when
+    given, else the workspace's SQLite file)."""
     port = free_port()
+    env = serve_env(work)
+    if url is not None:
+        env["SUCCESSLINK_APP_STORE"] = url
     process = subprocess.Popen(
         [sys.executable, "-m", "successlink", "--workspace", str(work), "serve", "--port",
          str(port), "--workers", str(workers)],
-        env=serve_env(work), cwd=work, stdout=subprocess.DEVNULL,
+        env=env, cwd=work, stdout=subprocess.DEVNULL,
         stderr=(work / "serve.log").open("wb"), start_new_session=True)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
@@ -153,13 +157,13 @@ def _ms(found: re.Match[str] | None) -> float | None:
     return round(value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
 
 
-def store_scalar(work: Path, sql: str) -> int:
-    """One number from the workspace's app store (SQLite)."""
+def store_scalar(work: Path, sql: str, url: str | None = None) -> int:
+    """One number from the workspace's app store (SQLite, or the store at `url`)."""
     from sqlalchemy import text
 
     from successlink.store.connect import open_store
 
-    engine = open_store(f"sqlite:///{work / 'app.db'}")
+    engine = open_store(url or f"sqlite:///{work / 'app.db'}")
     try:
         with engine.connect() as c:
             return int(c.execute(text(sql)).scalar_one() or 0)
