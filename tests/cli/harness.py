@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -34,3 +35,17 @@ def run_cli(workspace: Path, groups: Mapping[str, typer.Typer], *args: str,
     result = CliRunner().invoke(cli_root(groups), ["--workspace", str(workspace), *args],
                                 env=env)
     return result.exit_code, result.output + str(result.exception or "")
+
+
+def migrated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       groups: Mapping[str, typer.Typer], **env: str) -> Path:
+    """A fresh workspace with its app store migrated; the app-store and workspace variables
+    of the caller's environment removed, `env` set (SUCCESSLINK_* names)."""
+    for name in ("SUCCESSLINK_APP_STORE", "SUCCESSLINK_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    root = tmp_path / "ws"
+    code, out = run_cli(root, groups, "db", "upgrade")
+    assert code == 0, out
+    return root

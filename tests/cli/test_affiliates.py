@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from successlink.cli import affiliates, db
-from tests.cli.harness import run_cli
+from tests.cli.harness import migrated_workspace, run_cli
 
 
 def _run(workspace: Path, *args: str) -> tuple[int, str]:
@@ -18,12 +18,8 @@ def _run(workspace: Path, *args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("SUCCESSLINK_APP_STORE", "SUCCESSLINK_WORKSPACE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SUCCESSLINK_PROGRAM__FALLBACK_URL", "https://acme.test/")
-    root = tmp_path / "ws"
-    assert _run(root, "db", "upgrade")[0] == 0
-    return root
+    return migrated_workspace(tmp_path, monkeypatch, {"db": db.app},
+                              SUCCESSLINK_PROGRAM__FALLBACK_URL="https://acme.test/")
 
 
 def test_add_list_and_suspend(workspace: Path) -> None:

@@ -22,7 +22,7 @@ from successlink.store.inbox import InboxFailure, WebhookInbox
 from successlink.store.migrate import upgrade
 from successlink.store.sales import Sale
 from successlink.store.webhooks import WebhookEvent
-from tests.cli.harness import run_cli
+from tests.cli.harness import migrated_workspace, run_cli
 from tests.program.stripe_data import paying_customer
 
 ROOT = Path(__file__).parents[2]
@@ -34,12 +34,8 @@ def _run(root_dir: Path, *args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("SUCCESSLINK_APP_STORE", "SUCCESSLINK_WORKSPACE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES", "0")
-    root = tmp_path / "ws"
-    assert _run(root, "db", "upgrade")[0] == 0
-    return root
+    return migrated_workspace(tmp_path, monkeypatch, {"db": db.app},
+                              SUCCESSLINK_PROGRAM__SETTLE_DELAY_MINUTES="0")
 
 
 def _receive(root: Path, bodies: list[bytes], at: datetime) -> None:

@@ -110,15 +110,21 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(store: Engine) -> None
     assert _count(store, WebhookEvent) == 0 and _count(store, Sale) == 0
 
 
-def _seed_affiliate(s: Session) -> None:
-    s.add(Affiliate(id="aff_1", name="Ada", email="ada@example.com", status="active",
-                    group_name=None, quality_tier=None, quality_tier_as_of=None,
-                    plan_id="quality", payout_method="wise", payout_details={},
-                    account_id=None, created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+def _affiliate_with_click(s: Session, affiliate: str, name: str, click: str,
+                          clicked_at: datetime, ip_anon: str) -> None:
+    s.add(Affiliate(id=affiliate, name=name, email=f"{name.lower()}@example.com",
+                    status="active", group_name=None, quality_tier=None,
+                    quality_tier_as_of=None, plan_id="quality", payout_method="wise",
+                    payout_details={}, account_id=None,
+                    created_at=datetime(2020, 1, 1, tzinfo=UTC)))
     s.flush()
-    s.add(Click(id="clk_1", link_id=None, affiliate_id="aff_1",
-                clicked_at=datetime(2020, 6, 20, tzinfo=UTC), ip_anon="203.0.113.0",
-                user_agent="test", referer=None, is_bot=False))
+    s.add(Click(id=click, link_id=None, affiliate_id=affiliate, clicked_at=clicked_at,
+                ip_anon=ip_anon, user_agent="test", referer=None, is_bot=False))
+
+
+def _seed_affiliate(s: Session) -> None:
+    _affiliate_with_click(s, "aff_1", "Ada", "clk_1", datetime(2020, 6, 20, tzinfo=UTC),
+                          "203.0.113.0")
 
 
 def _story() -> list[bytes]:
@@ -494,14 +500,8 @@ def test_a_batch_counts_the_affiliates_paying_referrals_only_for_tiered_plans(
 def _two_referrers(s: Session) -> None:
     """aff_1's click clk_1 (2020-06-20) and aff_2's later click clk_2 (2020-06-25)."""
     _seed_affiliate(s)
-    s.add(Affiliate(id="aff_2", name="Bo", email="bo@example.com", status="active",
-                    group_name=None, quality_tier=None, quality_tier_as_of=None,
-                    plan_id="quality", payout_method="wise", payout_details={},
-                    account_id=None, created_at=datetime(2020, 1, 1, tzinfo=UTC)))
-    s.flush()
-    s.add(Click(id="clk_2", link_id=None, affiliate_id="aff_2",
-                clicked_at=datetime(2020, 6, 25, tzinfo=UTC), ip_anon="198.51.100.0",
-                user_agent="test", referer=None, is_bot=False))
+    _affiliate_with_click(s, "aff_2", "Bo", "clk_2", datetime(2020, 6, 25, tzinfo=UTC),
+                          "198.51.100.0")
 
 
 @pytest.mark.parametrize(("model", "winner"), [("first_click", "aff_1"),
