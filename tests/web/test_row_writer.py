@@ -153,3 +153,25 @@ def test_stop_commits_what_was_handed_over(store: Engine) -> None:
         assert s.scalar(select(func.count()).select_from(Click)) == 20
     assert writer.pid is None
 
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_new_event_loop_gets_a_new_writer_and_the_old_one_is_stopped(store: Engine) -> None:
+    seed(store)
+    writer = RowWriterProcess(store.url.render_as_string(hide_password=False))
+
+    async def one() -> int | None:
+        await writer.insert(CLICKS, _row())
+        return writer.pid
+
+    first = asyncio.run(one())  # this loop closes with the writer still bound to it
+    second = asyncio.run(one())
+    assert first is not None and second is not None and first != second
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # stopped and reaped, not left behind
+    asyncio.run(_stop(writer))
+    assert len(_stored(store)) == 2
+
+
+async def _stop(writer: RowWriterProcess) -> None:
+    writer.stop()

@@ -146,7 +146,13 @@ class RowWriterProcess:
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._send is not None:  # bound to another (finished) event loop: start afresh
-            self._writer_gone("the event loop changed")
+            # The old loop's requests are gone with it: forget them, then stop the old
+            # writer (it commits what it was sent and is joined) before starting anew.
+            if self._loop is not None and not self._loop.is_closed():
+                with contextlib.suppress(Exception):
+                    self._loop.remove_reader(self._recv.fileno())  # type: ignore[union-attr]
+            self._loop = None
+            self._waiting = {}
             self._stop_process(timeout=10.0)
         # spawn, not fork: the service process runs threads (the HTTP server's, the link
         # cache's), and forking a threaded process can copy a held lock.
